@@ -1,0 +1,60 @@
+# brandguard: `make run` starts the milter, `make test` runs the whole suite. Both install what is missing.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Debian packages: Postfix and libmilter (the MTA and pymilter's build dependency), unbound (the test DNS
+# server), prometheus (promtool and the server for the metrics tests), tesseract (OCR of image-only lures),
+# systemd (systemd-analyze verify of the unit).
+APT_PACKAGES := postfix libmilter-dev unbound prometheus tesseract-ocr tesseract-ocr-eng systemd gcc make
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-unit test-e2e check eval bench dashboard-png deps apt venv clean
+
+run: deps
+	$(VENV)/bin/brandguard check policies/default.yaml
+	$(VENV)/bin/brandguard run --config deploy/settings.dev.yaml
+
+test: deps
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-unit: deps
+	$(PY) -m pytest -q -m "not e2e" $(PYTEST_ARGS)
+
+test-e2e: deps
+	$(PY) -m pytest -q -m e2e $(PYTEST_ARGS)
+
+check: deps
+	$(VENV)/bin/brandguard check policies/default.yaml
+
+eval: deps
+	@if [ -d ../shared/corpus ]; then \
+	  $(VENV)/bin/brandguard eval --labels ../shared/corpus/labels.csv --root ../shared/corpus \
+	    --json build/eval.json --png build/eval.png $(EVAL_ARGS); \
+	else echo "../shared/corpus not present: nothing to evaluate"; fi
+
+dashboard-png: deps
+	$(PY) tools/dashboard_png.py --demo --out build/dashboard.png
+
+deps: apt $(STAMP)
+
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  echo "postfix postfix/main_mailer_type select No configuration" | $(SUDO) debconf-set-selections; \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@$(PYTHON) -c 'import sysconfig,os,sys; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["include"],"Python.h")) else 1)' \
+	  || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-dev python3-venv
+
+$(STAMP): pyproject.toml
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,eval]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info milter/*.egg-info

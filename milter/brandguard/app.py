@@ -1,0 +1,102 @@
+"""Composition root: settings → policy store → resolver/authenticator → metrics → pipeline."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from contextlib import nullcontext
+
+from brandguard.errors import PolicyError
+from brandguard.model import MessageContext
+from brandguard.pipeline import Outcome, Pipeline, PolicyStore
+from brandguard.settings import Settings
+
+log = logging.getLogger("brandguard")
+
+
+class App:
+    """Everything the milter needs per message, built once; shared across libmilter's threads."""
+
+    def __init__(self, settings: Settings, *, with_dns: bool = True, metrics=None, trust_authres: str | None = None):
+        self.settings = settings
+        self.metrics = metrics
+        self.ready = threading.Event()  # set by the runner once the milter socket listens
+        self.store = PolicyStore(settings.policy, on_reload=self._on_reload)
+        authenticator = None
+        if with_dns:
+            from brandguard.auth import Authenticator, make_resolver
+
+            on_lookup = metrics.on_dns_lookup if metrics is not None else None
+            authenticator = Authenticator(make_resolver(settings.auth, on_lookup=on_lookup), settings.auth)
+        self.pipeline = Pipeline(settings, self.store, authenticator=authenticator,
+                                 trust_authres=trust_authres, metrics=metrics)
+        self._inflight = 0
+        self._inflight_lock = threading.Condition()
+        if metrics is not None:
+            self._declare_labels()
+            metrics.policy_loaded(self.store.current.hash, True)
+
+    def _declare_labels(self) -> None:
+        policy = self.store.current
+        from brandguard.checks import registry
+
+        self.metrics.set_label_sets(checks=registry.names(), rules=policy.rule_ids + registry.names() + ["budget-exceeded"],
+                                    brands=policy.brand_ids)
+
+    def _on_reload(self, policy, ok: bool) -> None:
+        if self.metrics is not None:
+            self.metrics.policy_loaded(policy.hash, ok)
+            if ok:
+                self._declare_labels()
+
+    def reload(self) -> tuple[bool, str]:
+        return self.store.reload()
+
+    def process(self, ctx: MessageContext) -> Outcome:
+        with self._inflight_lock:
+            self._inflight += 1
+        try:
+            cm = self.metrics.in_flight() if self.metrics is not None else nullcontext()
+            with cm:
+                return self.pipeline.process(ctx)
+        finally:
+            with self._inflight_lock:
+                self._inflight -= 1
+                self._inflight_lock.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no message is being analysed (graceful shutdown), at most `timeout` seconds."""
+        with self._inflight_lock:
+            return self._inflight_lock.wait_for(lambda: self._inflight == 0, timeout)
+
+    def record_error(self, stage: str, seconds: float) -> None:
+        if self.metrics is not None:
+            self.metrics.record_error(stage)
+            self.metrics.record_tempfail() if self.settings.on_error.value == "tempfail" else None
+
+    def log_decision(self, ctx: MessageContext, outcome: Outcome) -> None:
+        v = outcome.verdict
+        qid = ctx.envelope.queue_id or "-"
+        if self.settings.log.format == "json":
+            record = {
+                "queue_id": qid, "sender_domain": ctx.envelope.mail_from_domain, "rcpt_count": len(ctx.envelope.rcpts),
+                "auth": {"spf": outcome.auth.spf.result, "dkim": [s.result for s in outcome.auth.dkim],
+                         "dmarc": outcome.auth.dmarc.result, "arc": outcome.auth.arc.result},
+                "findings": [{"check": f.check, "outcome": f.outcome, "brand": f.brand} for f in v.findings],
+                "verdict": v.action.value, "would": v.would_action.value if v.would_action else None,
+                "score": v.score, "rules": list(v.rule_ids), "brands": list(v.brands), "mode": v.mode.value,
+                "duration_ms": round(outcome.seconds * 1000, 2), "policy": outcome.policy_hash,
+            }
+            log.info(json.dumps(record, sort_keys=True))
+        else:
+            would = f" would={v.would_action.value}" if v.would_action else ""
+            log.info("%s verdict=%s%s score=%.2f rules=%s brands=%s ms=%.1f", qid, v.action.value, would, v.score,
+                     ",".join(v.rule_ids) or "-", ",".join(v.brands) or "-", outcome.seconds * 1000)
+
+
+def build_app(settings: Settings, **kw) -> App:
+    """Build the app or raise PolicyError (the caller prints it and exits 2)."""
+    try:
+        return App(settings, **kw)
+    except PolicyError:
+        raise

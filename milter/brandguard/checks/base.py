@@ -1,0 +1,48 @@
+"""The check protocol: a tiny named class, a closed set of outcomes, one evaluate()."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from brandguard.model import AuthResults, Finding, MessageContext
+
+
+class CheckParams(BaseModel):
+    """Parameters every check accepts in the policy's `checks:` table; checks subclass this."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    weight: float = Field(0.0, description="score added per finding (once per check and brand)")
+    enabled: bool = Field(True, description="false turns the check off")
+    outcome_weights: dict[str, float] = Field(
+        default_factory=dict, description="weight per outcome, overriding `weight` for that outcome"
+    )
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    """What a check sees: the frozen message, auth facts, extracted content and the catalogue."""
+
+    ctx: MessageContext
+    auth: AuthResults
+    content: Any = None  # brandguard.content.Content, built once per message
+    catalogue: Any = None  # brandguard.policy.catalogue.Catalogue (brands, freemail)
+
+
+class Check:
+    """Base class: subclasses set name, description, outcomes, Params and implement evaluate()."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    outcomes: ClassVar[frozenset[str]]
+    Params: ClassVar[type[CheckParams]] = CheckParams
+    needs_content: ClassVar[bool] = True
+
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        raise NotImplementedError
+
+    def finding(self, outcome: str, brand: str | None = None, evidence: str = "", where: str = "") -> Finding:
+        if outcome not in self.outcomes:
+            raise ValueError(f"check {self.name}: outcome {outcome!r} not in {sorted(self.outcomes)}")
+        return Finding(check=self.name, outcome=outcome, brand=brand, evidence=evidence[:200], where=where)

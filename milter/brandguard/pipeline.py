@@ -1,0 +1,180 @@
+"""One message through auth → content → checks → engine → plan; shared by the milter and `scan`."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from brandguard import actions
+from brandguard.checks import registry
+from brandguard.checks.base import CheckInput
+from brandguard.errors import BudgetExceeded, PolicyError
+from brandguard.model import Action, AuthResults, Finding, MessageContext, Mode, RuleHit, Verdict
+from brandguard.policy import engine
+from brandguard.policy.loader import Policy, load_policy
+
+log = logging.getLogger("brandguard")
+
+
+class PolicyStore:
+    """Holds the current policy; reloads validate fully and swap atomically, keeping the last good one."""
+
+    def __init__(self, path: str | Path, on_reload=None):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._policy = load_policy(self.path)
+        self._stamp = self._fingerprint()
+        self._on_reload = on_reload
+
+    @property
+    def current(self) -> Policy:
+        return self._policy  # one attribute read: atomic, so readers never see a half-swapped policy
+
+    def _fingerprint(self) -> tuple:
+        files = set(self._policy.sources) | {self.path}
+        for pattern_dir in {p.parent for p in files}:
+            files |= set(pattern_dir.glob("*.yaml"))
+        stamp = []
+        for f in sorted(files):
+            try:
+                st = f.stat()
+                stamp.append((str(f), st.st_mtime_ns, st.st_size))
+            except OSError:
+                stamp.append((str(f), None, None))
+        return tuple(stamp)
+
+    def changed(self) -> bool:
+        return self._fingerprint() != self._stamp
+
+    def reload(self) -> tuple[bool, str]:
+        """Load and validate again; on failure keep the current policy and return the problems."""
+        with self._lock:
+            try:
+                new = load_policy(self.path)
+            except PolicyError as exc:
+                self._stamp = self._fingerprint()  # do not retry the same broken files every poll
+                msg = "; ".join(exc.problems)
+                log.error("policy reload failed, keeping policy %s: %s", self._policy.hash, msg)
+                if self._on_reload:
+                    self._on_reload(self._policy, False)
+                return False, msg
+            old, self._policy = self._policy, new
+            self._stamp = self._fingerprint()
+        log.info("policy reloaded: %s -> %s (%d brands)", old.hash, new.hash, len(new.brand_ids))
+        if self._on_reload:
+            self._on_reload(new, True)
+        return True, new.hash
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Result of processing one message."""
+
+    verdict: Verdict
+    plan: actions.ActionPlan
+    auth: AuthResults
+    stages: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    policy_hash: str = ""
+
+
+class Pipeline:
+    """Runs a frozen message through the stages with a time budget between stages."""
+
+    def __init__(self, settings, store: PolicyStore, *, authenticator=None, trust_authres: str | None = None,
+                 metrics=None, clock=time.monotonic):
+        self.settings = settings
+        self.store = store
+        self.authenticator = authenticator
+        self.trust_authres = trust_authres
+        self.metrics = metrics
+        self.clock = clock
+
+    def process(self, ctx: MessageContext) -> Outcome:
+        policy = self.store.current
+        start = self.clock()
+        deadline = start + self.settings.message_time_budget
+        stages: dict[str, float] = {}
+        try:
+            auth = self._timed(stages, "auth", self._authenticate, ctx)
+            self._check_budget(deadline, "auth")
+            content = None
+            enabled = [registry.get(n) for n in policy.enabled_checks]
+            if any(c.needs_content for c in enabled):
+                content = self._timed(stages, "content", self._content, ctx)
+                self._check_budget(deadline, "content")
+            inp = CheckInput(ctx=ctx, auth=auth, content=content, catalogue=policy.catalogue)
+            findings = self._timed(stages, "checks", self._run_checks, enabled, inp, policy)
+            self._check_budget(deadline, "checks")
+            verdict = engine.evaluate(policy, ctx, auth, findings)
+        except BudgetExceeded as exc:
+            auth = locals().get("auth") or AuthResults()
+            verdict = self._fallback(str(exc))
+        t_plan = self.clock()
+        plan = self._plan(verdict, ctx, auth, policy)
+        stages["actions"] = self.clock() - t_plan
+        seconds = self.clock() - start
+        if self.metrics is not None:
+            self.metrics.record_auth(auth)
+            self.metrics.record_verdict(verdict, seconds, stages)
+        return Outcome(verdict, plan, auth, stages, seconds, policy.hash)
+
+    def _timed(self, stages: dict[str, float], name: str, fn, *args):
+        t = self.clock()
+        try:
+            return fn(*args)
+        finally:
+            stages[name] = self.clock() - t
+
+    def _check_budget(self, deadline: float, stage: str) -> None:
+        if self.clock() > deadline:
+            raise BudgetExceeded(f"time budget of {self.settings.message_time_budget}s exceeded after {stage}")
+
+    def _authenticate(self, ctx: MessageContext) -> AuthResults:
+        if self.authenticator is not None:
+            return self.authenticator.authenticate(ctx)
+        if self.trust_authres:
+            from brandguard.auth.authres import from_trusted_headers
+
+            return from_trusted_headers(ctx, self.trust_authres)
+        return AuthResults()
+
+    def _content(self, ctx: MessageContext) -> Any:
+        from brandguard import content
+
+        return content.extract(ctx, self.settings.content)
+
+    @staticmethod
+    def _run_checks(enabled, inp: CheckInput, policy: Policy) -> list[Finding]:
+        findings: list[Finding] = []
+        for check in enabled:
+            findings.extend(check.evaluate(inp, policy.check_params[check.name]))
+        return findings
+
+    def _fallback(self, why: str) -> Verdict:
+        fb = self.settings.budget_fallback
+        action = Action.TAG if fb == "tag" else Action.ACCEPT
+        log.warning("budget fallback (%s): %s", fb, why)
+        return Verdict(action=action, score=0.0, hits=(RuleHit(id="budget-exceeded", mode=Mode.ENFORCE),),
+                       reason=why, error="budget" if fb != "tempfail" else "budget-tempfail")
+
+    def _plan(self, verdict: Verdict, ctx: MessageContext, auth: AuthResults, policy: Policy) -> actions.ActionPlan:
+        if verdict.error == "budget-tempfail":
+            return actions.tempfail_plan("analysis took too long; try again later")
+        authserv_id = self.settings.auth.authserv_id
+        header = claims = None
+        if auth.checked:
+            from brandguard.auth.authres import build_header, claims_our_id
+
+            header, claims = build_header(authserv_id, auth), claims_our_id
+        else:
+            try:
+                from brandguard.auth.authres import claims_our_id as claims
+            except ImportError:
+                claims = None
+        strip = actions.strip_list(ctx, authserv_id, claims)
+        prefix = policy.spec.tag.subject_prefix
+        return actions.plan(verdict, ctx, subject_prefix=prefix, authres_header=header, strip=strip)

@@ -1,0 +1,243 @@
+"""The policy engine: findings + facts → a Verdict. Pure: no I/O, no clock except the rule-sampling hash."""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass
+
+from brandguard.model import Action, AuthResults, Finding, MessageContext, Mode, Reply, RuleHit, Verdict, domain_of
+from brandguard.policy import schema
+from brandguard.policy.loader import Policy
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What conditions may look at besides findings."""
+
+    ctx: MessageContext
+    auth: AuthResults
+    from_domain: str
+    brand_domains: frozenset[str]
+
+
+def in_domains(domain: str, domains: list[str] | frozenset[str] | None) -> bool:
+    """True when `domain` equals one of `domains` or is a subdomain of one."""
+    if not domain or not domains:
+        return False
+    d = domain.lower().rstrip(".")
+    return any(d == x or d.endswith("." + x) for x in (x.lower().rstrip(".") for x in domains))
+
+
+def header_from_domain(ctx: MessageContext) -> str:
+    from email.utils import getaddresses
+
+    values = ctx.header_values("From")
+    if len(values) != 1:
+        return ""
+    addrs = [a for _, a in getaddresses(values) if a]
+    return domain_of(addrs[0]) if len(addrs) == 1 else ""
+
+
+def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: list[Finding]) -> Verdict:
+    """Apply allowlists, weights, rules, thresholds and modes to one message's findings."""
+    spec = policy.spec
+    catalogue = policy.catalogue
+    brand_domains = frozenset(getattr(catalogue, "all_brand_domains", lambda: ())()) if catalogue else frozenset()
+    facts = Facts(ctx, auth, header_from_domain(ctx) or auth.dmarc.from_domain, brand_domains)
+
+    mode, thresholds = spec.mode, spec.thresholds
+    for ov in spec.recipient_overrides:
+        rcpt_domains = [domain_of(r) for r in ctx.envelope.rcpts]
+        if rcpt_domains and all(in_domains(d, ov.recipient_domain) for d in rcpt_domains):
+            mode, thresholds = ov.mode or mode, ov.thresholds or thresholds
+
+    reasons: list[str] = []
+    findings = _apply_allow(spec, facts, findings, reasons)
+    if spec.brands != "all":
+        wanted = set(spec.brands)
+        findings = [f for f in findings if f.brand is None or f.brand in wanted]
+
+    hits: list[RuleHit] = []
+    score = 0.0
+    seen: set[tuple[str, str | None]] = set()
+    for f in findings:
+        params = policy.check_params.get(f.check)
+        if params is None or (f.check, f.brand) in seen:
+            continue
+        seen.add((f.check, f.brand))
+        weight = _weight(params, f.outcome)
+        if weight:
+            score += weight
+            hits.append(RuleHit(id=f.check, score=weight, mode=mode))
+
+    forced: list[tuple[Action, schema.Rule, Mode]] = []
+    allowed_by_rule = False
+    for rule in spec.rules:
+        if not _sampled(rule, ctx) or not _holds(rule.when, facts, findings, score, policy):
+            continue
+        rmode = rule.mode or mode
+        if rmode is Mode.ENFORCE:
+            score += rule.score
+        hits.append(RuleHit(id=rule.id, action=Action(rule.action) if rule.action else None, score=rule.score, mode=rmode))
+        if rule.action:
+            forced.append((Action(rule.action), rule, rmode))
+            if rule.action == "accept" and rmode is Mode.ENFORCE:
+                allowed_by_rule = True
+                reasons.append(f"rule {rule.id}")
+        if rule.final:
+            break
+
+    by_score = _threshold_action(score, thresholds)
+    enforced = [a for a, _, m in forced if m is Mode.ENFORCE and a is not Action.ACCEPT]
+    action = Action.ACCEPT if allowed_by_rule else Action.worst(by_score, *enforced)
+    monitored = Action.worst(action, *[a for a, _, m in forced if m is Mode.MONITOR])
+    would = None
+    if mode is Mode.MONITOR:
+        would, action = action, Action.ACCEPT
+    elif monitored.rank > action.rank:
+        would = monitored
+
+    brands = tuple(sorted({f.brand for f in findings if f.brand}))
+    reply = None
+    if action is Action.REJECT:
+        rule_reply = next((r.reply for a, r, m in forced if a is Action.REJECT and m is Mode.ENFORCE and r.reply), None)
+        spec_reply = rule_reply or spec.reject_reply
+        reply = Reply(spec_reply.code, spec_reply.xcode, _fill(spec_reply.text, brands, hits))
+    reason = _fill(spec.quarantine_reason, brands, hits) if action is Action.QUARANTINE else "; ".join(reasons)
+    return Verdict(
+        action=action, score=round(score, 2), hits=tuple(hits), findings=tuple(findings), brands=brands,
+        mode=mode, would_action=would, reply=reply, reason=reason,
+    )
+
+
+def _weight(params, outcome: str) -> float:
+    per_outcome = getattr(params, "outcome_weights", None) or {}
+    return float(per_outcome.get(outcome, params.weight))
+
+
+def _threshold_action(score: float, t: schema.Thresholds) -> Action:
+    if score >= t.reject:
+        return Action.REJECT
+    if score >= t.quarantine:
+        return Action.QUARANTINE
+    if score >= t.tag:
+        return Action.TAG
+    return Action.ACCEPT
+
+
+def _fill(text: str, brands: tuple[str, ...], hits: list[RuleHit]) -> str:
+    out = text.replace("{brand}", ", ".join(brands) or "a brand").replace("{rules}", ",".join(h.id for h in hits))
+    return "".join(c for c in out if 32 <= ord(c) < 127)[:400]
+
+
+def _sampled(rule: schema.Rule, ctx: MessageContext) -> bool:
+    if rule.sample_percent >= 100:
+        return True
+    key = (ctx.first_header("Message-ID") or ctx.envelope.queue_id or "").encode("utf-8", "replace")
+    bucket = int.from_bytes(hashlib.sha256(rule.id.encode() + b"\0" + key).digest()[:4], "big") % 10000
+    return bucket < rule.sample_percent * 100
+
+
+def _apply_allow(spec: schema.PolicyFile, facts: Facts, findings: list[Finding], reasons: list[str]) -> list[Finding]:
+    for entry in spec.allow:
+        if _allow_matches(entry, facts):
+            reasons.append(f"allow: {entry.reason}")
+            if entry.brands == "all":
+                return []
+            findings = [f for f in findings if f.brand not in entry.brands and f.brand is not None]
+    return findings
+
+
+def _allow_matches(entry: schema.AllowEntry, facts: Facts) -> bool:
+    env = facts.ctx.envelope
+    if entry.sender_domain and not (
+        in_domains(facts.from_domain, entry.sender_domain) or in_domains(env.mail_from_domain, entry.sender_domain)
+    ):
+        return False
+    if entry.client_ip and not _ip_in(env.client_addr, entry.client_ip):
+        return False
+    if entry.authenticated is not None and bool(env.auth_authen) != entry.authenticated:
+        return False
+    if entry.recipient_domain and not all(in_domains(domain_of(r), entry.recipient_domain) for r in env.rcpts):
+        return False
+    return True
+
+
+def _ip_in(addr: str, nets: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n, strict=False) for n in nets)
+
+
+def _listify(v) -> list[str]:
+    return [v] if isinstance(v, str) else list(v or [])
+
+
+def _holds(cond, facts: Facts, findings: list[Finding], score: float, policy: Policy) -> bool:
+    if isinstance(cond, schema.AllCond):
+        return all(_holds(c, facts, findings, score, policy) for c in cond.all)
+    if isinstance(cond, schema.AnyCond):
+        return any(_holds(c, facts, findings, score, policy) for c in cond.any)
+    if isinstance(cond, schema.NotCond):
+        return not _holds(cond.not_, facts, findings, score, policy)
+    if isinstance(cond, schema.CheckCond):
+        outcomes = _listify(cond.outcome)
+        return any(
+            f.check == cond.check and (not outcomes or f.outcome in outcomes) and (cond.brand is None or f.brand == cond.brand)
+            for f in findings
+        )
+    if isinstance(cond, schema.ScoreCond):
+        return score >= cond.score_at_least
+    if isinstance(cond, schema.HeaderCond):
+        return _header_holds(cond, facts.ctx, policy)
+    if isinstance(cond, schema.AuthCond):
+        return _auth_holds(cond, facts)
+    return _envelope_holds(cond, facts, policy)
+
+
+def _header_holds(cond: schema.HeaderCond, ctx: MessageContext, policy: Policy) -> bool:
+    values = ctx.header_values(cond.header)
+    if cond.exists is not None and bool(values) != cond.exists:
+        return False
+    if cond.contains is not None and not any(cond.contains.lower() in v.lower() for v in values):
+        return False
+    if cond.matches is not None and not any(policy.regexes[cond.matches].search(v) for v in values):
+        return False
+    return True
+
+
+def _auth_holds(cond: schema.AuthCond, facts: Facts) -> bool:
+    auth = facts.auth
+    if cond.method is not None:
+        results = {
+            "spf": [auth.spf.result], "dmarc": [auth.dmarc.result], "arc": [auth.arc.result],
+            "dkim": [s.result for s in auth.dkim] or ["none"],
+        }[cond.method]
+        if cond.result is not None and not set(results) & set(_listify(cond.result)):
+            return False
+    if cond.dmarc_policy is not None and auth.dmarc.disposition not in _listify(cond.dmarc_policy):
+        return False
+    if cond.from_problem is not None and bool(auth.dmarc.from_problem) != cond.from_problem:
+        return False
+    if cond.from_domain_is_brand is not None and in_domains(facts.from_domain, facts.brand_domains) != cond.from_domain_is_brand:
+        return False
+    return True
+
+
+def _envelope_holds(cond: schema.EnvelopeCond, facts: Facts, policy: Policy) -> bool:
+    env = facts.ctx.envelope
+    if cond.mail_from_domain is not None and not in_domains(env.mail_from_domain, cond.mail_from_domain):
+        return False
+    if cond.from_domain is not None and not in_domains(facts.from_domain, cond.from_domain):
+        return False
+    if cond.rcpt_domain is not None and not any(in_domains(domain_of(r), cond.rcpt_domain) for r in env.rcpts):
+        return False
+    if cond.client_ip is not None and not _ip_in(env.client_addr, cond.client_ip):
+        return False
+    if cond.authenticated is not None and bool(env.auth_authen) != cond.authenticated:
+        return False
+    if cond.mail_from_matches is not None and not policy.regexes[cond.mail_from_matches].search(env.mail_from):
+        return False
+    return True

@@ -1,0 +1,184 @@
+"""Policy loading: YAML files → one validated, compiled `Policy`, or every error with file:line."""
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import re2
+
+from brandguard.checks import registry
+from brandguard.checks.base import CheckParams
+from brandguard.errors import ConfigError, PolicyError
+from brandguard.policy import schema
+from brandguard.policy.yamlio import YamlDoc, format_loc, load_yaml, validate
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A loaded policy: merged schema, per-check parameters, compiled regexes, catalogue, hash."""
+
+    spec: schema.PolicyFile
+    check_params: dict[str, CheckParams]
+    regexes: dict[str, Any]
+    catalogue: Any
+    hash: str
+    sources: tuple[Path, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def enabled_checks(self) -> list[str]:
+        return [n for n, p in self.check_params.items() if p.enabled]
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [r.id for r in self.spec.rules]
+
+    @property
+    def brand_ids(self) -> list[str]:
+        cat = self.catalogue
+        return sorted(getattr(cat, "brands", {}) or {}) if cat is not None else []
+
+
+def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
+    """Load the policy at `path` with its includes and catalogue; PolicyError lists every problem."""
+    path = Path(path).resolve()
+    problems: list[str] = []
+    warnings: list[str] = []
+    docs: list[YamlDoc] = []
+
+    try:
+        main_doc = load_yaml(path)
+        docs.append(main_doc)
+        spec = validate(main_doc, schema.PolicyFile, _mapping(main_doc))
+    except ConfigError as exc:
+        raise PolicyError(exc.problems) from None
+
+    rules, allow, overrides = list(spec.rules), list(spec.allow), list(spec.recipient_overrides)
+    origin = [(main_doc, i) for i in range(len(spec.rules))]  # where each rule was written
+    checks_cfg: dict[str, tuple[YamlDoc, dict[str, Any]]] = {n: (main_doc, c) for n, c in spec.checks.items()}
+    for inc in _expand(path.parent, spec.include):
+        try:
+            doc = load_yaml(inc)
+            docs.append(doc)
+            local = validate(doc, schema.LocalPolicyFile, _mapping(doc))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        origin += [(doc, i) for i in range(len(local.rules))]
+        rules += local.rules
+        allow += local.allow
+        overrides += local.recipient_overrides
+        for name, cfg in local.checks.items():
+            base = checks_cfg.get(name, (doc, {}))[1]
+            checks_cfg[name] = (doc, {**base, **cfg})
+
+    check_params = _check_params(checks_cfg, problems)
+    regexes = _compile_regexes(rules, origin, problems)
+    _unique_rule_ids(rules, origin, problems)
+    known_checks = set(registry.names())
+    for rule, (doc, idx) in zip(rules, origin):
+        for cond in _walk(rule.when):
+            if isinstance(cond, schema.CheckCond) and cond.check not in known_checks:
+                where = f"{doc.path}:{doc.line_of(('rules', idx, 'when'))}: rules[{idx}] ({rule.id})"
+                problems.append(f"{where}: unknown check {cond.check!r}")
+    today = today or dt.date.today()
+    live_rules = []
+    for rule in rules:
+        if rule.expires and rule.expires < today:
+            warnings.append(f"rule {rule.id} expired on {rule.expires} and is ignored")
+        else:
+            live_rules.append(rule)
+
+    catalogue = None
+    try:
+        catalogue = _load_catalogue(path.parent, spec.catalogue)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise PolicyError(problems)
+
+    merged = spec.model_copy(update={"rules": live_rules, "allow": allow, "recipient_overrides": overrides})
+    sources = tuple(d.path for d in docs) + tuple(getattr(catalogue, "sources", ()) or ())
+    digest = hashlib.sha256()
+    for src in sources:
+        digest.update(str(src).encode() + b"\0" + Path(src).read_bytes())
+    return Policy(merged, check_params, regexes, catalogue, digest.hexdigest()[:12], sources, tuple(warnings))
+
+
+def _mapping(doc: YamlDoc) -> Any:
+    if not isinstance(doc.data, dict):
+        raise ConfigError(f"{doc.path}:1: a policy file must be a mapping")
+    return doc.data
+
+
+def _expand(base: Path, patterns: list[str]) -> list[Path]:
+    out: list[Path] = []
+    for pat in patterns:
+        full = pat if Path(pat).is_absolute() else str(base / pat)
+        out.extend(Path(p) for p in sorted(glob.glob(full)))
+    return out
+
+
+def _check_params(cfg: dict[str, tuple[YamlDoc, dict[str, Any]]], problems: list[str]) -> dict[str, CheckParams]:
+    out: dict[str, CheckParams] = {}
+    checks = registry.all_checks()
+    for name, (doc, raw) in cfg.items():
+        if name not in checks:
+            line = doc.line_of(("checks", name))
+            problems.append(f"{doc.path}:{line}: checks.{name}: unknown check (known: {', '.join(sorted(checks))})")
+            continue
+        try:
+            out[name] = validate(doc, checks[name].Params, raw or {}, prefix=("checks", name))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    return out
+
+
+def _walk(cond: Any):
+    yield cond
+    for child in getattr(cond, "all", None) or getattr(cond, "any", None) or []:
+        yield from _walk(child)
+    if isinstance(cond, schema.NotCond):
+        yield from _walk(cond.not_)
+
+
+def _compile_regexes(rules: list[schema.Rule], origin: list, problems: list[str]) -> dict[str, Any]:
+    """Admin regexes go through RE2: linear time, so a policy cannot make the milter backtrack forever."""
+    out: dict[str, Any] = {}
+    opts = re2.Options()
+    opts.case_sensitive = False
+    for rule, (doc, idx) in zip(rules, origin):
+        for cond in _walk(rule.when):
+            pattern = getattr(cond, "matches", None) or getattr(cond, "mail_from_matches", None)
+            if pattern and pattern not in out:
+                try:
+                    out[pattern] = re2.compile(pattern, opts)
+                except re2.error as exc:
+                    line = doc.line_of(("rules", idx, "when"))
+                    problems.append(f"{doc.path}:{line}: rules[{idx}] ({rule.id}): invalid RE2 regex {pattern!r}: {exc}")
+    return out
+
+
+def _unique_rule_ids(rules: list[schema.Rule], origin: list, problems: list[str]) -> None:
+    seen: set[str] = set()
+    for rule, (doc, idx) in zip(rules, origin):
+        if rule.id in seen:
+            problems.append(f"{doc.path}:{doc.line_of(('rules', idx, 'id'))}: rules[{idx}].id: duplicate rule id {rule.id!r}")
+        seen.add(rule.id)
+
+
+def _load_catalogue(base: Path, spec: schema.CatalogueSpec) -> Any:
+    try:
+        from brandguard.policy.catalogue import load_catalogue
+    except ImportError:  # catalogue module not present: a policy without brands
+        return None
+    brand_files = _expand(base, spec.brands)
+    freemail = (base / spec.freemail) if spec.freemail else None
+    return load_catalogue(brand_files, freemail)
+
+
+__all__ = ["Policy", "load_policy", "format_loc"]

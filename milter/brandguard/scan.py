@@ -1,0 +1,92 @@
+"""`brandguard scan`: the milter's pipeline over mail files, as text, JSON lines or an explanation."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from brandguard.errors import NotMailError
+from brandguard.mailfile import context_from_bytes
+from brandguard.pipeline import Outcome
+
+
+def build_scanner(config: str | None = None, policy: str | None = None, *, dns: bool = False,
+                  trust_authres: str | None = None):
+    """An App configured for offline scanning (shared by scan, eval and the golden tests)."""
+    from brandguard.app import App
+    from brandguard.settings import load_settings
+
+    settings = load_settings(config)
+    if policy:
+        settings = settings.model_copy(update={"policy": Path(policy).resolve()})
+    return App(settings, with_dns=dns, trust_authres=trust_authres)
+
+
+def scan_bytes(app, data: bytes) -> Outcome:
+    ctx = context_from_bytes(data, limit=app.settings.body_scan_limit)
+    return app.process(ctx)
+
+
+def outcome_record(name: str, outcome: Outcome) -> dict:
+    v = outcome.verdict
+    return {
+        "file": name,
+        "action": v.action.value,
+        "would_action": v.would_action.value if v.would_action else None,
+        "score": v.score,
+        "rules": list(v.rule_ids),
+        "brands": list(v.brands),
+        "findings": [{"check": f.check, "outcome": f.outcome, "brand": f.brand, "where": f.where,
+                      "evidence": f.evidence} for f in v.findings],
+        "auth": {"spf": outcome.auth.spf.result, "dkim": [s.result for s in outcome.auth.dkim],
+                 "dmarc": outcome.auth.dmarc.result, "arc": outcome.auth.arc.result},
+        "reply": f"{v.reply.code} {v.reply.xcode} {v.reply.text}" if v.reply else None,
+        "ms": round(outcome.seconds * 1000, 2),
+    }
+
+
+def explain(name: str, outcome: Outcome, weights: dict[str, float]) -> str:
+    v = outcome.verdict
+    lines = [f"{name}: {v.action.value}" + (f" (would {v.would_action.value})" if v.would_action else "")
+             + f", score {v.score:.2f}"]
+    a = outcome.auth
+    lines.append(f"  auth: spf={a.spf.result} dkim={','.join(s.result for s in a.dkim) or 'none'} "
+                 f"dmarc={a.dmarc.result} arc={a.arc.result}")
+    for f in v.findings:
+        brand = f" [{f.brand}]" if f.brand else ""
+        lines.append(f"  finding {f.check}/{f.outcome}{brand} in {f.where or '-'}: {f.evidence}")
+    for h in v.hits:
+        act = f" -> {h.action.value}" if h.action else ""
+        lines.append(f"  rule {h.id}: +{h.score:g}{act} ({h.mode.value})")
+    if v.reply:
+        lines.append(f"  reply: {v.reply.code} {v.reply.xcode} {v.reply.text}")
+    if v.reason:
+        lines.append(f"  reason: {v.reason}")
+    return "\n".join(lines)
+
+
+def scan_main(args) -> int:
+    app = build_scanner(args.config, args.policy, dns=args.dns, trust_authres=args.trust_authres)
+    weights = {n: p.weight for n, p in app.store.current.check_params.items()}
+    status = 0
+    for name in args.files:
+        try:
+            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            outcome = scan_bytes(app, data)
+        except (OSError, NotMailError) as exc:
+            status = 1
+            msg = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if args.json:
+                print(json.dumps({"file": name, "error": type(exc).__name__, "message": msg}))
+            else:
+                print(f"{name}: error: {msg}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(outcome_record(name, outcome), ensure_ascii=False))
+        elif args.explain:
+            print(explain(name, outcome, weights))
+        else:
+            v = outcome.verdict
+            print(f"{name}: {v.action.value} score={v.score:.2f} rules={','.join(v.rule_ids) or '-'} "
+                  f"brands={','.join(v.brands) or '-'}")
+    return status

@@ -1,0 +1,129 @@
+"""The pymilter adapter with Milter.testctx: facts collected, plan applied, failures answered per on_error."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import Milter
+import pytest
+from Milter.testctx import TestCtx
+
+from brandguard.adapter import runner
+from brandguard.adapter.session import Session
+from brandguard.app import App
+from brandguard.settings import OnError, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = ROOT / "tests" / "data" / "policies" / "e2e.yaml"
+
+
+class RecordingCtx(TestCtx):
+    """TestCtx whose quarantine raises NotImplemented; record it, and every header change, instead."""
+
+    def __init__(self):
+        super().__init__()
+        self.quarantined: list[str] = []
+        self.added: list[tuple[str, str, int]] = []
+        self.changed: list[tuple[str, int, str]] = []
+
+    def quarantine(self, reason):
+        self.quarantined.append(reason)
+
+    def addheader(self, field, value, idx):
+        self.added.append((field, value, idx))
+        super().addheader(field, value, idx)
+
+    def chgheader(self, field, idx, value):
+        self.changed.append((field, idx, value))
+        super().chgheader(field, idx, value)
+
+
+@pytest.fixture
+def app():
+    return App(Settings(policy=POLICY), with_dns=False)
+
+
+def feed(app, raw: bytes, *, macros: dict | None = None) -> tuple[int, RecordingCtx]:
+    Session.app = app
+    Milter.factory = Session
+    ctx = RecordingCtx()
+    for k, v in (macros or {"i": "ABC123"}).items():
+        ctx._setsymval(k, v)
+    assert ctx._connect(ip="192.0.2.1") == Milter.CONTINUE
+    rc = ctx._feedFile(io.BytesIO(raw), "alice@example.org", "bob@example.net")
+    return rc, ctx
+
+
+def msg(subject: str, extra: str = "") -> bytes:
+    return (f"From: Alice <alice@example.org>\nTo: bob@example.net\nSubject: {subject}\n{extra}"
+            "Message-ID: <1@example.org>\n\nHello there.\n").encode()
+
+
+def test_clean_message_gets_headers_and_forged_ones_are_stripped(app):
+    rc, ctx = feed(app, msg("hello", "X-Brandguard-Verdict: accept\nX-Brandguard-Score: -100\n"))
+    assert rc == Milter.ACCEPT
+    names = [a[0] for a in ctx.added]
+    assert names == ["X-Brandguard-Verdict", "X-Brandguard-Score", "X-Brandguard-Rules"]
+    assert ("X-Brandguard-Verdict", 1, "") in ctx.changed and ("X-Brandguard-Score", 1, "") in ctx.changed
+    assert ctx.quarantined == []
+
+
+def test_reject_sets_reply(app):
+    rc, ctx = feed(app, msg("BG-REJECT now"))
+    assert rc == Milter.REJECT
+    assert ctx._reply == ("550", "5.7.1", "Rejected by brandguard test rule")
+
+
+def test_quarantine_is_requested_with_reason(app):
+    rc, ctx = feed(app, msg("BG-QUARANTINE now"))
+    assert rc == Milter.ACCEPT
+    assert ctx.quarantined == ["brandguard test hold (test-quarantine)"]
+    assert ("Subject", 1, "[BG] BG-QUARANTINE now") in ctx.changed
+
+
+def test_queue_id_and_envelope_reach_the_pipeline(app, monkeypatch):
+    seen = []
+    original = app.process
+    monkeypatch.setattr(app, "process", lambda c: seen.append(c) or original(c))
+    feed(app, msg("hello"), macros={"i": "QID42", "{auth_authen}": "alice"})
+    env = seen[0].envelope
+    assert (env.queue_id, env.mail_from, env.rcpts, env.client_addr) == ("QID42", "alice@example.org",
+                                                                         ("bob@example.net",), "192.0.2.1")
+    assert seen[0].first_header("Subject") == "hello"
+
+
+@pytest.mark.parametrize("on_error, expected", [
+    pytest.param(OnError.TEMPFAIL, Milter.TEMPFAIL, id="tempfail-default"),
+    pytest.param(OnError.ACCEPT, Milter.ACCEPT, id="accept"),
+])
+def test_internal_error_answers_per_on_error(on_error, expected, monkeypatch):
+    app = App(Settings(policy=POLICY, on_error=on_error), with_dns=False)
+
+    def boom(ctx):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(app.pipeline, "process", boom)
+    rc, ctx = feed(app, msg("hello"))
+    assert rc == expected
+    if expected == Milter.TEMPFAIL:
+        assert ctx._reply[0] == "451"
+
+
+def test_body_is_truncated_at_scan_limit():
+    app = App(Settings(policy=POLICY, body_scan_limit=1024), with_dns=False)
+    seen = []
+    original = app.process
+    app.process = lambda c: seen.append(c) or original(c)
+    feed(app, msg("big") + b"x" * 5000 + b"\n")
+    assert seen[0].body_truncated and len(seen[0].body) == 1024
+    assert seen[0].size > 5000
+
+
+def test_only_needed_actions_are_negotiated():
+    assert runner.FLAGS == Milter.ADDHDRS | Milter.CHGHDRS | Milter.QUARANTINE
+    assert not runner.FLAGS & (Milter.CHGBODY | Milter.ADDRCPT | Milter.DELRCPT | Milter.CHGFROM)
+
+
+def test_session_implements_data_callback():
+    # @nocallback on data() brings back the 40 ms stall with protocol 6 (see docs/postfix-notes)
+    assert not getattr(Session.data, "nocallback", False) and Session.data is not Milter.Base.data

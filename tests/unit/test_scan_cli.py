@@ -1,0 +1,39 @@
+"""`brandguard scan`: JSON lines, explanations, and error records for files that are not mail."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = ROOT / "tests" / "data" / "policies" / "e2e.yaml"
+
+
+def scan(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "brandguard", "scan", "--policy", str(POLICY), *args],
+                          capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "milter")}, timeout=120)
+
+
+def test_json_lines_have_the_documented_fields(tmp_path):
+    good = tmp_path / "good.eml"
+    good.write_bytes(b"From: a@example.org\r\nTo: b@example.net\r\nSubject: BG-REJECT hi\r\n\r\nhello\r\n")
+    notmail = tmp_path / "notmail.bin"
+    notmail.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    proc = scan("--json", str(good), str(notmail), str(tmp_path / "missing.eml"))
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 1  # some files could not be scanned
+    assert {"file", "action", "score", "rules", "brands", "findings"} <= set(records[0])
+    assert records[0]["action"] == "reject" and records[0]["rules"] == ["test-reject"]
+    assert records[1] == {"file": str(notmail), "error": "NotMailError", "message": records[1]["message"]}
+    assert records[2]["error"] == "FileNotFoundError"
+    assert "Traceback" not in proc.stderr
+
+
+def test_explain_prints_findings_and_rules(tmp_path):
+    f = tmp_path / "two-from.eml"
+    f.write_bytes(b"From: a@example.org\r\nFrom: b@example.org\r\nSubject: BG-TAG x\r\n\r\nhello\r\n")
+    proc = scan("--explain", str(f))
+    assert proc.returncode == 0, proc.stderr
+    assert "finding message_structure/multiple_from in from: 2 From headers" in proc.stdout
+    assert "rule test-tag: +0 -> tag (enforce)" in proc.stdout

@@ -25,7 +25,8 @@ def split_message(data: bytes) -> tuple[list[tuple[str, str]], bytes]:
             headers[-1] = (name, value + "\r\n" + line.decode("utf-8", "surrogateescape"))
         elif _HEADER_LINE.match(line):
             name, value = line.split(b":", 1)
-            headers.append((name.strip().decode("ascii", "replace"), value.lstrip(b" \t").decode("utf-8", "surrogateescape")))
+            value = value[1:] if value[:1] == b" " else value  # as libmilter: one leading space dropped
+            headers.append((name.strip().decode("ascii", "replace"), value.decode("utf-8", "surrogateescape")))
         elif line:
             # a line that is neither header nor continuation ends the header block, as in Postfix
             body = b"\n".join(lines[i:]) + (b"\n\n" + body if m else b"")

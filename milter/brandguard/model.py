@@ -98,10 +98,8 @@ class MessageContext:
 
 
 def _hdr_value_bytes(value: str) -> bytes:
-    raw = value.encode("utf-8", "surrogateescape")
-    # milter hands values without the leading space; keep folding as received
-    if raw[:1] not in (b" ", b"\t"):
-        raw = b" " + raw
+    # libmilter (without SMFIP_HDR_LEADSPC) and mailfile both drop exactly one leading space; put it back
+    raw = b" " + value.encode("utf-8", "surrogateescape")
     return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from brandguard import actions
+from brandguard.auth.authres import build_header, claims_our_id, from_trusted_headers
 from brandguard.checks import registry
 from brandguard.checks.base import CheckInput
 from brandguard.errors import BudgetExceeded, PolicyError
@@ -137,8 +138,6 @@ class Pipeline:
         if self.authenticator is not None:
             return self.authenticator.authenticate(ctx)
         if self.trust_authres:
-            from brandguard.auth.authres import from_trusted_headers
-
             return from_trusted_headers(ctx, self.trust_authres)
         return AuthResults()
 
@@ -165,16 +164,7 @@ class Pipeline:
         if verdict.error == "budget-tempfail":
             return actions.tempfail_plan("analysis took too long; try again later")
         authserv_id = self.settings.auth.authserv_id
-        header = claims = None
-        if auth.checked:
-            from brandguard.auth.authres import build_header, claims_our_id
-
-            header, claims = build_header(authserv_id, auth), claims_our_id
-        else:
-            try:
-                from brandguard.auth.authres import claims_our_id as claims
-            except ImportError:
-                claims = None
-        strip = actions.strip_list(ctx, authserv_id, claims)
+        header = build_header(authserv_id, auth) if auth.checked else None
+        strip = actions.strip_list(ctx, authserv_id, claims_our_id)
         prefix = policy.spec.tag.subject_prefix
         return actions.plan(verdict, ctx, subject_prefix=prefix, authres_header=header, strip=strip)

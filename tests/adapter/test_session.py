@@ -2,23 +2,31 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
-
 import Milter
 import pytest
-from Milter.testctx import TestCtx
+from Milter.testctx import TestCtx as _TestCtx
 
 from brandguard.adapter import runner
 from brandguard.adapter.session import Session
 from brandguard.app import App
 from brandguard.settings import OnError, Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "tests" / "data" / "policies" / "e2e.yaml"
 
 
-class RecordingCtx(TestCtx):
-    """TestCtx whose quarantine raises NotImplemented; record it, and every header change, instead."""
+class RecordingCtx(_TestCtx):
+    """TestCtx whose quarantine raises NotImplemented; record it, and every header change, instead.
+
+    TestCtx cannot follow NOREPLY answers, so the MTA side here offers no P_NR_* bits (Postfix does).
+    """
+
+    _NR = (Milter.P_NR_CONN | Milter.P_NR_HELO | Milter.P_NR_MAIL | Milter.P_NR_RCPT | Milter.P_NR_DATA
+           | Milter.P_NR_UNKN | Milter.P_NR_EOH | Milter.P_NR_BODY | Milter.P_NR_HDR)
+
+    def _negotiate(self):
+        rc = super()._negotiate()
+        self._protocol &= ~self._NR
+        self._priv._protocol &= ~self._NR
+        return rc
 
     def __init__(self):
         super().__init__()
@@ -39,8 +47,8 @@ class RecordingCtx(TestCtx):
 
 
 @pytest.fixture
-def app():
-    return App(Settings(policy=POLICY), with_dns=False)
+def app(e2e_policy):
+    return App(Settings(policy=e2e_policy), with_dns=False)
 
 
 def feed(app, raw: bytes, *, macros: dict | None = None) -> tuple[int, RecordingCtx]:
@@ -96,8 +104,8 @@ def test_queue_id_and_envelope_reach_the_pipeline(app, monkeypatch):
     pytest.param(OnError.TEMPFAIL, Milter.TEMPFAIL, id="tempfail-default"),
     pytest.param(OnError.ACCEPT, Milter.ACCEPT, id="accept"),
 ])
-def test_internal_error_answers_per_on_error(on_error, expected, monkeypatch):
-    app = App(Settings(policy=POLICY, on_error=on_error), with_dns=False)
+def test_internal_error_answers_per_on_error(on_error, expected, monkeypatch, e2e_policy):
+    app = App(Settings(policy=e2e_policy, on_error=on_error), with_dns=False)
 
     def boom(ctx):
         raise RuntimeError("simulated bug")
@@ -109,8 +117,8 @@ def test_internal_error_answers_per_on_error(on_error, expected, monkeypatch):
         assert ctx._reply[0] == "451"
 
 
-def test_body_is_truncated_at_scan_limit():
-    app = App(Settings(policy=POLICY, body_scan_limit=1024), with_dns=False)
+def test_body_is_truncated_at_scan_limit(e2e_policy):
+    app = App(Settings(policy=e2e_policy, body_scan_limit=1024), with_dns=False)
     seen = []
     original = app.process
     app.process = lambda c: seen.append(c) or original(c)

@@ -4,37 +4,13 @@ from __future__ import annotations
 import smtplib
 import statistics
 import time
-import uuid
-from email.message import EmailMessage
 
 import pytest
 
+from fixtures.mail import make_message, marker, send
 from fixtures.support import poll
 
 pytestmark = pytest.mark.e2e
-
-
-def make_message(subject: str, *, sender: str = "alice@example.org", extra_headers: dict | None = None,
-                 body: str = "Hello,\nthis is an ordinary message.\n") -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = f"Alice <{sender}>"
-    msg["To"] = "bob@example.net"
-    msg["Subject"] = subject
-    msg["Message-ID"] = f"<{uuid.uuid4().hex}@example.org>"
-    for k, v in (extra_headers or {}).items():
-        msg[k] = v
-    msg.set_content(body)
-    return msg
-
-
-def send(port: int, msg, sender: str = "alice@example.org", rcpts=("bob@example.net",)) -> None:
-    data = msg if isinstance(msg, bytes) else msg.as_bytes()
-    with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
-        smtp.sendmail(sender, list(rcpts), data)
-
-
-def marker() -> str:
-    return f"m{uuid.uuid4().hex[:12]}"
 
 
 def test_clean_message_is_tagged_with_headers_and_forged_header_removed(postfix, brandguard_unix):

@@ -6,16 +6,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "tests" / "data" / "policies" / "e2e.yaml"
 
 
-def scan(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "brandguard", "scan", "--policy", str(POLICY), *args],
+@pytest.fixture
+def scan(e2e_policy):
+    return lambda *args: _scan(e2e_policy, *args)
+
+
+def _scan(policy, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "brandguard", "scan", "--policy", str(policy), *args],
                           capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "milter")}, timeout=120)
 
 
-def test_json_lines_have_the_documented_fields(tmp_path):
+def test_json_lines_have_the_documented_fields(tmp_path, scan):
     good = tmp_path / "good.eml"
     good.write_bytes(b"From: a@example.org\r\nTo: b@example.net\r\nSubject: BG-REJECT hi\r\n\r\nhello\r\n")
     notmail = tmp_path / "notmail.bin"
@@ -30,7 +36,7 @@ def test_json_lines_have_the_documented_fields(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_explain_prints_findings_and_rules(tmp_path):
+def test_explain_prints_findings_and_rules(tmp_path, scan):
     f = tmp_path / "two-from.eml"
     f.write_bytes(b"From: a@example.org\r\nFrom: b@example.org\r\nSubject: BG-TAG x\r\n\r\nhello\r\n")
     proc = scan("--explain", str(f))

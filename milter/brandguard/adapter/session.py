@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import time
 
 import Milter
@@ -46,6 +47,8 @@ class Session(Milter.Base):
         self.client_name = hostname or ""
         if isinstance(hostaddr, tuple) and hostaddr:
             self.client_addr = str(hostaddr[0])
+        elif isinstance(hostaddr, str) and family != socket.AF_UNIX:
+            self.client_addr = hostaddr
         return Milter.CONTINUE
 
     @Milter.noreply

@@ -11,4 +11,19 @@ def load() -> None:
 
 _MODULES: list[str] = [
     "structure",
+    "brand_claim",
+    "sender_not_brand",
+    "freemail_brand_claim",
+    "phone_not_official",
+    "callback_lure",
+    "remote_access_lure",
+    "payment_lure",
+    "lookalike_domain",
+    "reply_to_divergence",
+    "display_name_address_spoof",
+    "obfuscation",
+    "link_text_mismatch",
+    "org_name_mismatch",
+    "credential_lure",
+    "reward_lure",
 ]

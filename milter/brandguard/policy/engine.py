@@ -221,6 +221,8 @@ def _auth_holds(cond: schema.AuthCond, facts: Facts) -> bool:
         return False
     if cond.from_problem is not None and bool(auth.dmarc.from_problem) != cond.from_problem:
         return False
+    if cond.arc_trusted_override is not None and auth.arc.trusted_override != cond.arc_trusted_override:
+        return False
     if cond.from_domain_is_brand is not None and in_domains(facts.from_domain, facts.brand_domains) != cond.from_domain_is_brand:
         return False
     return True

@@ -60,6 +60,7 @@ def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
     rules, allow, overrides = list(spec.rules), list(spec.allow), list(spec.recipient_overrides)
     origin = [(main_doc, i) for i in range(len(spec.rules))]  # where each rule was written
     checks_cfg: dict[str, tuple[YamlDoc, dict[str, Any]]] = {n: (main_doc, c) for n, c in spec.checks.items()}
+    overrides_top: dict[str, Any] = {}
     for inc in _expand(path.parent, spec.include):
         try:
             doc = load_yaml(inc)
@@ -71,6 +72,9 @@ def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
         origin += [(doc, i) for i in range(len(local.rules))]
         rules += local.rules
         allow += local.allow
+        for key in ("mode", "thresholds", "tag", "reject_reply", "quarantine_reason"):
+            if getattr(local, key) is not None:
+                overrides_top[key] = getattr(local, key)
         overrides += local.recipient_overrides
         for name, cfg in local.checks.items():
             base = checks_cfg.get(name, (doc, {}))[1]
@@ -101,7 +105,8 @@ def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
     if problems:
         raise PolicyError(problems)
 
-    merged = spec.model_copy(update={"rules": live_rules, "allow": allow, "recipient_overrides": overrides})
+    merged = spec.model_copy(update={"rules": live_rules, "allow": allow, "recipient_overrides": overrides,
+                                     **overrides_top})
     sources = tuple(d.path for d in docs) + tuple(getattr(catalogue, "sources", ()) or ())
     digest = hashlib.sha256()
     for src in sources:

@@ -89,6 +89,9 @@ class AuthCond(_Closed):
     dmarc_policy: Literal["none", "quarantine", "reject"] | list[str] | None = None
     from_problem: bool | None = None
     from_domain_is_brand: bool | None = None
+    arc_trusted_override: bool | None = Field(
+        None, description="a trusted ARC sealer's valid chain vouches for a message that fails DMARC"
+    )
 
 
 class ScoreCond(_Closed):
@@ -226,9 +229,17 @@ class PolicyFile(_Closed):
 
 
 class LocalPolicyFile(_Closed):
-    """An included file: may add rules, allow entries, overrides and check settings only."""
+    """An included file: adds rules, allow entries and overrides; may override mode, thresholds and texts.
+
+    Local files survive upgrades of the shipped default.yaml, so site choices belong here.
+    """
 
     version: Literal[1] = 1
+    mode: Mode | None = None
+    thresholds: Thresholds | None = None
+    tag: TagSpec | None = None
+    reject_reply: ReplySpec | None = None
+    quarantine_reason: str | None = Field(None, max_length=200)
     checks: dict[str, dict[str, Any]] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     allow: list[AllowEntry] = Field(default_factory=list)

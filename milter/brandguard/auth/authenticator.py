@@ -1,0 +1,53 @@
+"""Authenticator: SPF, DKIM, DMARC and ARC facts for one message, DNS trouble turned into data."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from brandguard.auth import arc, dkim, dmarc, spf
+from brandguard.auth.config import AuthSettings
+from brandguard.auth.dns import BudgetedResolver, Resolver
+from brandguard.auth.orgdomain import author_domain
+from brandguard.model import ArcResult, AuthResults, DmarcResult, MessageContext, SpfResult
+
+
+class Authenticator:
+    """Establishes authentication facts; makes no policy decision.
+
+    One instance serves every milter thread: it holds only the shared resolver (whose cache
+    is thread-safe) and immutable settings; each message gets its own DNS budget view.
+    """
+
+    def __init__(self, resolver: Resolver, settings: AuthSettings, *,
+                 clock: Callable[[], float] = time.time):
+        self._resolver = resolver
+        self._settings = settings
+        self._clock = clock
+
+    def authenticate(self, ctx: MessageContext) -> AuthResults:
+        s = self._settings
+        view = BudgetedResolver(self._resolver, s.message_dns_budget,
+                                on_lookup=getattr(self._resolver, "on_lookup", None))
+        env = ctx.envelope
+        spf_result = spf_helo = SpfResult()
+        if s.enable_spf:
+            spf_result = spf.check_host(view, env.client_addr, env.mail_from, env.helo, receiver=s.authserv_id)
+            spf_helo = spf.check_helo(view, env.client_addr, env.helo, receiver=s.authserv_id)
+        raw = ctx.raw_bytes() if (s.enable_dkim or s.enable_arc) else b""
+        signatures: tuple = ()
+        if s.enable_dkim:
+            signatures = dkim.verify_all(view, raw, min_key_bits=s.dkim_min_key_bits,
+                                         body_truncated=ctx.body_truncated, now=self._clock)
+        dmarc_result = DmarcResult()
+        if s.enable_dmarc:
+            author = author_domain(ctx)
+            sample = ctx.first_header("Message-ID") or f"{env.queue_id}|{env.mail_from}"
+            dmarc_result = dmarc.evaluate(view, author, spf_result, signatures,
+                                          mode=s.dmarc_mode, sample_key=sample.strip())
+        arc_result = ArcResult()
+        if s.enable_arc:
+            arc_result = arc.verify_chain(view, raw, dmarc=dmarc_result if s.enable_dmarc else None,
+                                          trusted_sealers=s.trusted_arc_sealers,
+                                          min_key_bits=s.dkim_min_key_bits)
+        return AuthResults(spf=spf_result, spf_helo=spf_helo, dkim=signatures, dmarc=dmarc_result,
+                           arc=arc_result, checked=True, source="dns")

@@ -1,0 +1,155 @@
+"""DKIM (RFC 6376, RFC 8463): verify every signature, one result per signature with d= s= a=."""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any, Callable
+
+import dkim as dkimpy
+from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
+from dkim.util import InvalidTagValueList, parse_tag_value
+
+from brandguard.auth.dns import Resolver
+from brandguard.errors import DnsError
+from brandguard.model import DkimSignature
+
+log = logging.getLogger(__name__)
+# dkimpy logs every bad signature at ERROR: sender-controlled noise, and the result says it all
+_dkimpy_log = logging.getLogger("brandguard.auth.dkimpy")
+_dkimpy_log.addHandler(logging.NullHandler())
+_dkimpy_log.propagate = False
+
+# Signatures past this many are not verified: each costs a DNS query and an RSA operation,
+# and no legitimate message carries more than a handful.
+MAX_SIGNATURES = 10
+
+
+class KeyFetcher:
+    """dkimpy's `dnsfunc`, remembering why the last key lookup failed.
+
+    dkimpy turns DNS timeouts and bad key records into a plain `False`; the reason is
+    what separates temperror and permerror from fail, so it is recorded here.
+    """
+
+    def __init__(self, resolver: Resolver):
+        self._resolver = resolver
+        self.problem: tuple[str, str] | None = None  # (result, reason)
+
+    def __call__(self, name: bytes | str, timeout: float = 5) -> bytes | None:
+        text = name.decode("ascii", "replace") if isinstance(name, bytes) else name
+        text = text.rstrip(".")
+        self.problem = None
+        try:
+            records = self._resolver.lookup(text, "TXT")
+        except DnsError as exc:
+            self.problem = ("temperror", f"key lookup failed: {exc}")
+            raise dkimpy.DnsTimeoutError(str(exc)) from None
+        if not records:
+            self.problem = ("permerror", f"no key published at {text}")
+            return None
+        value = b"".join(records[0])
+        try:
+            dkimpy.evaluate_pk(text, value)
+        except Exception as exc:  # KeyFormatError, binascii.Error, nacl errors: all "bad key"
+            self.problem = ("permerror", f"unusable key record at {text}: {exc}")
+        return value
+
+
+def verify_all(
+    resolver: Resolver,
+    raw: bytes,
+    *,
+    min_key_bits: int = 1024,
+    body_truncated: bool = False,
+    now: Callable[[], float] = time.time,
+) -> tuple[DkimSignature, ...]:
+    """Verify each DKIM-Signature of `raw` (top to bottom); never raises for bad input or DNS."""
+    try:
+        headers, body = dkimpy.rfc822_parse(raw)
+    except Exception as exc:
+        log.debug("message not parseable for DKIM: %r", exc)
+        return ()
+    sig_values = [v for k, v in headers if k.lower() == b"dkim-signature"]
+    out = []
+    for idx, value in enumerate(sig_values):
+        if idx >= MAX_SIGNATURES:
+            out.append(DkimSignature(result="policy", reason=f"more than {MAX_SIGNATURES} signatures"))
+            continue
+        out.append(_verify_one(resolver, raw, idx, value, body, min_key_bits, body_truncated, now()))
+    return tuple(out)
+
+
+def _tag(tags: dict, name: bytes) -> str:
+    return tags.get(name, b"").decode("ascii", "replace").strip()
+
+
+def _verify_one(
+    resolver: Resolver, raw: bytes, idx: int, value: bytes, body: bytes,
+    min_key_bits: int, body_truncated: bool, now: float,
+) -> DkimSignature:
+    try:
+        tags = parse_tag_value(value)
+    except InvalidTagValueList as exc:
+        return DkimSignature(result="permerror", reason=f"malformed signature: {exc}")
+    domain, selector = _tag(tags, b"d").lower(), _tag(tags, b"s")
+    algorithm = _tag(tags, b"a").lower()
+
+    def result(res: str, reason: str = "") -> DkimSignature:
+        return DkimSignature(result=res, domain=domain, selector=selector, algorithm=algorithm, reason=reason)
+
+    if not domain or not selector:
+        return result("permerror", "missing d= or s=")
+    signed = [h.strip().lower() for h in _tag(tags, b"h").split(":")]
+    if "from" not in signed:
+        # RFC 6376 5.4: else a captured signature keeps verifying while From is rewritten
+        return result("permerror", "From header not signed")
+    if algorithm == "rsa-sha1":
+        return result("policy", "rsa-sha1 is not acceptable (RFC 8301)")
+    expiry = _tag(tags, b"x")
+    if re.fullmatch(r"\d{1,12}", expiry) and int(expiry) < now:
+        # checked before dkimpy, which allows 10 hours of slack; RFC 6376 3.5 allows none
+        return result("fail", f"signature expired (x={expiry})")
+
+    fetch = KeyFetcher(resolver)
+    verifier = dkimpy.DKIM(raw, logger=_dkimpy_log, minkey=min_key_bits)
+    try:
+        ok = verifier.verify(idx=idx, dnsfunc=fetch)
+    except dkimpy.ValidationError as exc:
+        if "body hash mismatch" not in str(exc):
+            return result("permerror", _short(exc))
+        if body_truncated:
+            return result("neutral", "body truncated before verification")
+        return result("fail", "body hash did not verify")
+    except dkimpy.KeyFormatError as exc:
+        return result("permerror", _short(exc))
+    except dkimpy.DKIMException as exc:
+        return result("permerror", _short(exc))
+    except Exception as exc:  # dkimpy bug on hostile input: data, not a crash
+        log.warning("dkimpy failed on signature %d (d=%s): %r", idx, domain, exc)
+        return result("permerror", f"internal: {exc.__class__.__name__}")
+    if fetch.problem is not None:
+        return result(*fetch.problem)
+    if not ok:
+        return result("fail", "signature did not verify")
+    unsigned = _unsigned_body_bytes(tags, body)
+    if unsigned > 0:
+        return result("policy", f"l= leaves {unsigned} body bytes unsigned")
+    return result("pass")
+
+
+def _unsigned_body_bytes(tags: dict[bytes, Any], body: bytes) -> int:
+    """Canonical body bytes after the l= count: content anyone could have appended."""
+    length = tags.get(b"l")
+    if length is None:
+        return 0
+    try:
+        policy = CanonicalizationPolicy.from_c_value(tags.get(b"c", b"simple/simple"))
+    except InvalidCanonicalizationPolicyError:
+        return 0
+    return max(0, len(policy.canonicalize_body(body)) - int(length))
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).replace("\n", " ")
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -1,0 +1,48 @@
+"""callback_lure: the reader is told to phone a number about a charge, renewal, refund or cancellation."""
+from __future__ import annotations
+
+from pydantic import Field
+
+from brandguard.checks._brands import owned_brands, primary
+from brandguard.checks._lexicon import AMOUNT, CALL, CANCEL, CHARGE, DIAL_IN, near
+from brandguard.checks.base import Check, CheckInput, CheckParams
+from brandguard.checks.registry import register
+from brandguard.model import Finding
+
+
+class Params(CheckParams):
+    window: int = Field(160, ge=20, le=2000, description="characters around the number searched for a call to action")
+
+
+@register
+class CallbackLure(Check):
+    """TOAD / callback phishing: a fake charge plus a number to call, where a 'refund agent' takes over."""
+
+    name = "callback_lure"
+    description = "a phone number with a call to action about a charge, renewal, refund or cancellation"
+    outcomes = frozenset({"cancel_or_refund", "charge_notice"})
+    Params = Params
+
+    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+        c, cat = inp.content, inp.catalogue
+        brand = primary(inp)
+        if not c.phones or (brand is None and owned_brands(inp)):
+            return []  # the brand's own mail with its own numbers
+        text = f"{c.subject}\n{c.text_of()}"
+        charge = CHARGE.search(text)
+        cancel = CANCEL.search(text)
+        if not (charge or cancel) or not (charge or AMOUNT.search(text)):
+            return []
+        for phone in c.phones:
+            if (cat is not None and cat.phone_owners(phone.e164)) or DIAL_IN.search(phone.context):
+                continue
+            ctx = phone.context
+            pos = ctx.find(phone.raw)
+            call = near(CALL, ctx, max(pos, 0), max(pos, 0) + len(phone.raw), params.window)
+            if not call and phone.where not in ("subject", "display_name"):
+                continue
+            outcome = "cancel_or_refund" if cancel else "charge_notice"
+            why = (cancel or charge).group()
+            evidence = f"{phone.e164} ({phone.type}, in {phone.where}) with \"{call.group() if call else phone.where}\" and \"{why}\""
+            return [self.finding(outcome, b, evidence, phone.where) for b in [brand]]
+        return []

@@ -1,0 +1,41 @@
+"""freemail_brand_claim: a free-mail address (gmail.com, outlook.*) presents itself as a brand."""
+from __future__ import annotations
+
+from brandguard.checks._brands import brand_name, domain_is_brands, suspects
+from brandguard.checks._lexicon import AMOUNT, TRANSACTION
+from brandguard.checks.base import Check, CheckInput, CheckParams
+from brandguard.checks.registry import register
+from brandguard.model import Finding
+
+
+_SYSTEM = frozenset({"postmaster", "mailer-daemon", "no-reply", "noreply", "do-not-reply", "donotreply"})
+
+
+@register
+class FreemailBrandClaim(Check):
+    """Brands never send from free-mail; but people mention brands, so body claims need the brand's voice."""
+
+    name = "freemail_brand_claim"
+    description = "a free-mail sender uses a brand name in its display name or address, or writes as the brand"
+    outcomes = frozenset({"display_name", "brand_voice"})
+
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        c, cat = inp.content, inp.catalogue
+        if not c.from_domain or not cat.is_freemail(c.from_domain):
+            return []
+        text = f"{c.subject}\n{c.text_of()}"
+        # receipts and renewals name an amount or a phone: a personal note about a product does not
+        voice = TRANSACTION.search(text) and (AMOUNT.search(text) or c.phones)
+        local = c.from_address.split("@")[0]
+        out = []
+        for brand, claim in suspects(inp, "body").items():
+            name = brand_name(inp, brand)
+            if local in _SYSTEM and domain_is_brands(inp, c.from_domain, brand):
+                continue  # postmaster@outlook.com bounces come from Microsoft; users cannot hold these names
+            if claim.level == "display_name":
+                out.append(self.finding("display_name", brand, f"{claim.describe(name)}; sent from free-mail "
+                                        f"{c.from_address}", claim.where))
+            elif voice:
+                out.append(self.finding("brand_voice", brand, f"{claim.describe(name)} with "
+                                        f"\"{voice.group()}\" from free-mail {c.from_address}", claim.where))
+        return out

@@ -1,0 +1,59 @@
+"""obfuscation: text hidden or disguised from filters (split names, reordered text, styled digits, hidden HTML)."""
+from __future__ import annotations
+
+import re
+
+from pydantic import Field
+
+from brandguard.checks._brands import claims
+from brandguard.checks.base import Check, CheckInput, CheckParams
+from brandguard.checks.registry import register
+from brandguard.content.normalize import is_mixed_script
+from brandguard.model import Finding
+
+def _plain(text: str) -> str:
+    return re.sub(r"[\W_]", "", text.lower())
+
+
+_ORDER = ("confusable_brand", "phone_obfuscated", "bidi", "zero_width", "styled_text", "hidden_text")
+
+
+class Params(CheckParams):
+    min_zero_width: int = Field(2, ge=1, description="invisible characters inside words")
+    min_bidi: int = Field(1, ge=1, description="bidi embedding/override/isolate controls")
+    min_styled: int = Field(8, ge=1, description="maths-bold, full-width or enclosed characters")
+    min_hidden_chars: int = Field(600, ge=1, description="characters of HTML text hidden from the reader")
+
+
+@register
+class Obfuscation(Check):
+    """Legitimate senders do not disguise their own name or number; each trick is listed in the evidence."""
+
+    name = "obfuscation"
+    description = "brand names or numbers disguised (look-alike letters, digits for letters, invisible or hidden text)"
+    outcomes = frozenset(_ORDER)
+    Params = Params
+
+    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+        c = inp.content
+        out: list[Finding] = []
+        for brand, claim in claims(inp).items():
+            b = inp.catalogue.brands[brand]
+            spellings = {_plain(n) for n in b.names + b.exact_names}
+            odd = [v for v in claim.variants if _plain(v) not in spellings]
+            if odd:
+                # matched only through the confusable skeleton: "N0rton", "PayPaI", Cyrillic "о"
+                mixed = " (mixed scripts)" if any(is_mixed_script(v) for v in odd) else ""
+                out.append(self.finding("confusable_brand", brand, f"written \"{odd[0]}\"{mixed}", claim.where))
+        n = c.counters
+        phone = next((p for p in c.phones if p.obfuscated), None)
+        checks = (
+            ("phone_obfuscated", phone is not None, f"phone written as \"{phone.raw}\"" if phone else ""),
+            ("bidi", n.bidi >= params.min_bidi, f"{n.bidi} bidi control characters"),
+            ("zero_width", n.zero_width >= params.min_zero_width, f"{n.zero_width} invisible characters inside words"),
+            ("styled_text", n.styled >= params.min_styled, f"{n.styled} styled (maths/full-width) characters"),
+            ("hidden_text", n.hidden_chars >= params.min_hidden_chars,
+             f"{n.hidden_chars} hidden characters: \"{c.hidden_text[:80]}\""),
+        )
+        out += [self.finding(outcome, None, ev, "body") for outcome, hit, ev in checks if hit]
+        return out

@@ -1,0 +1,42 @@
+"""payment_lure: a fake renewal or invoice (amount + charge wording), or payment by gift card / crypto."""
+from __future__ import annotations
+
+from pydantic import Field
+
+from brandguard.checks._brands import brand_name, owned_brands, primary
+from brandguard.checks._lexicon import AMOUNT, CHARGE, GIFT_OR_CRYPTO, YOUR_ACCOUNT, near
+from brandguard.checks.base import Check, CheckInput, CheckParams
+from brandguard.checks.registry import register
+from brandguard.model import Finding
+
+
+class Params(CheckParams):
+    window: int = Field(400, ge=20, le=5000, description="characters between the charge wording and the amount")
+
+
+@register
+class PaymentLure(Check):
+    """Receipts are normal from the shop that sold something; the same words under a borrowed brand are not."""
+
+    name = "payment_lure"
+    description = "an invoice or renewal charge under a brand that did not send it, or a gift-card / crypto payment"
+    outcomes = frozenset({"renewal_charge", "gift_card_or_crypto"})
+    Params = Params
+
+    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+        c = inp.content
+        brand = primary(inp)
+        if brand is None and owned_brands(inp):
+            return []
+        text = f"{c.subject}\n{c.text_of()}"
+        gift = GIFT_OR_CRYPTO.search(text)
+        if gift:
+            return [self.finding("gift_card_or_crypto", brand, f"\"{gift.group()}\"", "body")]
+        if brand is None or not YOUR_ACCOUNT.search(text):
+            return []  # unbranded receipts are ordinary mail; news about charges is not addressed to "your" plan
+        for charge in CHARGE.finditer(text):
+            amount = near(AMOUNT, text, charge.start(), charge.end(), params.window)
+            if amount:
+                ev = f"{brand_name(inp, brand)}: \"{' '.join(charge.group().split())}\" and amount {amount.group()}"
+                return [self.finding("renewal_charge", brand, ev, "body")]
+        return []

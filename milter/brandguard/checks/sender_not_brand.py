@@ -1,0 +1,46 @@
+"""sender_not_brand: a brand is claimed but the mail does not come from (or is not authenticated as) it."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from brandguard.checks._brands import authenticated_brands, brand_name, domain_is_brands, suspects
+from brandguard.checks.base import Check, CheckInput, CheckParams
+from brandguard.checks.registry import register
+from brandguard.model import Finding
+
+
+class Params(CheckParams):
+    min_level: Literal["display_name", "subject", "body"] = Field(
+        "subject", description="weakest claim that counts; body mentions are too common in newsletters"
+    )
+
+
+@register
+class SenderNotBrand(Check):
+    """Offline only From / Return-Path domains can be compared; with auth, only a pass for the brand counts."""
+
+    name = "sender_not_brand"
+    description = "the claimed brand is not the sender: From/Return-Path outside its domains, or not authenticated"
+    outcomes = frozenset({"foreign_domain", "unauthenticated"})
+    Params = Params
+
+    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+        c, cat = inp.content, inp.catalogue
+        out = []
+        for brand, claim in suspects(inp, params.min_level).items():
+            name = brand_name(inp, brand)
+            in_brand = bool(c.from_domain) and brand in cat.sender_brands(c.from_domain)
+            if not in_brand and c.from_domain and domain_is_brands(inp, c.from_domain, brand) and (
+                not inp.auth.checked or c.from_domain in inp.auth.authenticated_domains()
+            ):
+                continue  # the brand's own platform (postmaster@outlook.com, amazonses.com reports)
+            if in_brand and inp.auth.checked and brand not in authenticated_brands(inp):
+                out.append(self.finding("unauthenticated", brand, f"From {c.from_domain} is a {name} domain but "
+                                        f"the message is not authenticated as it ({claim.describe(name)})", "from"))
+            elif not in_brand:
+                rp = f", Return-Path {c.return_path_domain}" if c.return_path_domain not in ("", c.from_domain) else ""
+                out.append(self.finding("foreign_domain", brand, f"{claim.describe(name)}; From domain "
+                                        f"{c.from_domain or '(none)'}{rp} is not a {name} domain", claim.where))
+        return out

@@ -1,0 +1,193 @@
+"""extract(ctx, settings) -> Content: headers, visible texts, links and phone numbers of one message."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from email.header import decode_header, make_header
+from email.utils import getaddresses
+
+from brandguard.content import documents, htmltext, pdf, urls
+from brandguard.content.config import ContentSettings
+from brandguard.content.model import Attachment, Content, Counters, Link, Phone, TextPart
+from brandguard.content.normalize import normalise
+from brandguard.content.ocr import OcrBudget
+from brandguard.content.phones import find_phones
+from brandguard.content.walk import Leaf, decode_text, walk
+from brandguard.model import MessageContext, domain_of
+
+_FORWARD_MARK = re.compile(
+    r"(-{3,}\s*(forwarded message|original message|mensagem encaminhada|weitergeleitete nachricht)\s*-{3,}"
+    r"|begin forwarded message:)", re.I)
+_FORWARD_FROM = re.compile(r"^[>*\s]*from:\s*\*?\s*(.+)$", re.I | re.M)
+_IMAGE_EXT = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".bmp", ".webp")
+
+
+def decode_header_value(value: str) -> str:
+    """RFC 2047-decoded header text; the raw value when it cannot be decoded."""
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:
+        return value
+
+
+class _Builder:
+    """Accumulates texts, links, phones and counters while the parts are visited."""
+
+    def __init__(self, settings: ContentSettings):
+        self.s = settings
+        self.texts: list[TextPart] = []
+        self.links: list[Link] = []
+        self.phones: list[Phone] = []
+        self.hidden: list[str] = []
+        self.defects: list[str] = []
+        self.zero_width = self.bidi = self.styled = self.hidden_chars = 0
+        self.images: list[bytes] = []
+        self.ocr = OcrBudget(settings.ocr)
+
+    def add_text(self, source: str, raw: str, name: str = "") -> str:
+        n = normalise(raw[: self.s.max_text_chars * 2])
+        self.zero_width += n.zero_width
+        self.bidi += n.bidi
+        self.styled += n.styled
+        text = n.text[: self.s.max_text_chars]
+        if not text:
+            return ""
+        self.texts.append(TextPart(source, text, name))
+        self.links.extend(urls.links_in_text(text, source))
+        styled_digits = any(unicodedata.category(c) == "Nd" and not c.isascii() for c in raw)
+        known = {p.e164 for p in self.phones}
+        for phone in find_phones(text, source, self.s.phone_region, styled_digits):
+            if phone.e164 not in known:
+                self.phones.append(phone)
+        return text
+
+    def add_html(self, source: str, raw: str, name: str = "") -> None:
+        rendered = htmltext.render(raw)
+        self.add_text(source, rendered.visible, name)
+        hidden = normalise(rendered.hidden).text
+        if hidden:
+            self.hidden.append(hidden)
+            self.hidden_chars += sum(1 for c in hidden if not c.isspace())
+        for href, anchor in rendered.links:
+            host = urls.host_of(href)
+            if host:
+                self.links.append(Link(url=href, host=host, text=normalise(anchor).text, kind="href", where=source))
+        self.images.extend(rendered.images)
+
+    def add_leaf(self, leaf: Leaf) -> None:
+        ctype, name = leaf.content_type, leaf.filename.lower()
+        if ctype == "text/html" or name.endswith((".htm", ".html", ".shtml")):
+            self.add_html("attachment" if leaf.attachment else "body", decode_text(leaf), leaf.filename)
+        elif ctype == "text/calendar" or name.endswith(".ics") or ctype == "application/ics":
+            if self.s.ics.enabled:
+                self.add_text("ics", documents.ics_text(decode_text(leaf)), leaf.filename or ctype)
+        elif ctype == "text/plain":
+            self.add_text("attachment" if leaf.attachment else "body", decode_text(leaf), leaf.filename)
+        elif ctype == "application/pdf" or name.endswith(".pdf"):
+            self._pdf(leaf)
+        elif name.endswith(".docx") or ctype.endswith("wordprocessingml.document"):
+            if self.s.docx.enabled:
+                text, defects = documents.docx_text(leaf.data, self.s.docx.max_bytes)
+                self.defects.extend(defects)
+                self.add_text("docx", text, leaf.filename)
+        elif ctype.startswith("image/") or name.endswith(_IMAGE_EXT):
+            self.images.append(leaf.data)
+
+    def _pdf(self, leaf: Leaf) -> None:
+        done = sum(1 for t in self.texts if t.source == "pdf")
+        if not self.s.pdf.enabled or done >= self.s.pdf.max_files:
+            return
+        result = pdf.read_pdf(leaf.data, self.s.pdf, want_images=self.s.ocr.enabled)
+        self.defects.extend(result.defects)
+        self.add_text("pdf", result.text or " ", leaf.filename or "pdf")
+        for uri in result.uris:
+            host = urls.host_of(uri)
+            if host:
+                self.links.append(Link(url=uri, host=host, kind="annotation", where="pdf"))
+        self.images.extend(result.images)
+
+    def run_ocr(self) -> int:
+        done = 0
+        for data in sorted(self.images, key=len, reverse=True):
+            text = self.ocr.run(data)
+            if text.strip():
+                done += 1
+                self.add_text("ocr", text, "image")
+        self.defects.extend(sorted(self.ocr.defects))
+        return done
+
+
+_ANGLE = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>")
+
+
+def _address(ctx: MessageContext, name: str) -> tuple[str, str]:
+    """(display name, address) of the first mailbox; tolerates the broken From lines spammers write
+    ('Microsoft account team ,_<x@y.example>'), where a strict parser would lose the address."""
+    values = [decode_header_value(v) for v in ctx.header_values(name)]
+    if not values:
+        return "", ""
+    value = " ".join(values[0].split())
+    angle = _ANGLE.search(value)
+    if angle:
+        display = value[: angle.start()].strip().strip(",;_ ").strip().strip('"').strip()
+        return display, angle.group(1).strip()
+    bare = re.search(r"([^\s<>,;()\"']+@[^\s<>,;()\"']+)\s*$", value)
+    if bare:  # 'Edeka, Edeka, noreply@x.example': everything before the address is the name
+        display = value[: bare.start()].strip().strip(",;_<>() ").strip().strip('"').strip()
+        return display, bare.group(1)
+    for display, addr in getaddresses(values[:1]):
+        if "@" in addr:
+            return display, addr
+    return value, ""
+
+
+def _forwarded_from(body: str, attached: list[str]) -> tuple[str, ...]:
+    found = [getaddresses([decode_header_value(a)])[0][1] for a in attached if a]
+    mark = _FORWARD_MARK.search(body)
+    if mark:
+        for m in _FORWARD_FROM.finditer(body, mark.end()):
+            addrs = re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", m.group(1))
+            found.extend(addrs[:1])
+    return tuple(dict.fromkeys(a.lower() for a in found if "@" in a))
+
+
+def extract(ctx: MessageContext, settings: ContentSettings | None = None) -> Content:
+    """Build the Content of one message; malformed input becomes defects, never an exception."""
+    s = settings or ContentSettings()
+    b = _Builder(s)
+    display, address = _address(ctx, "From")
+    subject_raw = decode_header_value(ctx.first_header("Subject") or "")
+    head = normalise(display + "\n" + subject_raw)  # counts invisible characters in headers too
+    b.zero_width, b.bidi, b.styled = head.zero_width, head.bidi, head.styled
+    w = walk(ctx.message, s)
+    b.defects.extend(w.defects)
+    attachments = []
+    for leaf in w.leaves:
+        b.add_leaf(leaf)
+        if leaf.attachment:
+            attachments.append(Attachment(leaf.filename, leaf.content_type, len(leaf.data)))
+    ocr_images = b.run_ocr()
+    subject = normalise(subject_raw).text
+    for where, text in (("subject", subject), ("display_name", normalise(display).text)):
+        known = {p.e164 for p in b.phones}
+        b.phones.extend(p for p in find_phones(text, where, s.phone_region) if p.e164 not in known)
+    reply_to = tuple(a.lower() for _, a in getaddresses([decode_header_value(v) for v in ctx.header_values("Reply-To")]) if a)
+    return_path = ctx.envelope.mail_from or (ctx.first_header("Return-Path") or "")
+    body = "\n\n".join(t.text for t in b.texts if t.source == "body")
+    return Content(
+        display_name=normalise(display).text,
+        from_address=address.lower(),
+        from_domain=domain_of(address),
+        reply_to=reply_to,
+        return_path_domain=domain_of(return_path),
+        subject=subject,
+        body=body,
+        hidden_text="\n".join(b.hidden)[: s.max_text_chars],
+        texts=tuple(b.texts),
+        links=tuple(b.links),
+        phones=tuple(b.phones),
+        attachments=tuple(attachments),
+        forwarded_from=_forwarded_from(body, w.attached_from),
+        counters=Counters(b.zero_width, b.bidi, b.styled, b.hidden_chars, w.parts, ocr_images),
+        defects=tuple(dict.fromkeys(b.defects)),
+    )

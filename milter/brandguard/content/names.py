@@ -1,0 +1,83 @@
+"""Find many names in text at once, on confusable skeletons (so "Nоrtоn" with Cyrillic o still matches)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import re2
+
+from brandguard.content.normalize import skeleton
+
+_SEP = r"[\s\-_.]*"  # "Trend Micro", "TrendMicro", "Trend-Micro", "Trend_Micro"
+
+
+def compact(name: str) -> str:
+    """Lookup key of a name: its skeleton without separators."""
+    return re.sub(r"[^a-z0-9&]", "", skeleton(name).replace(" ", ""))
+
+
+@dataclass(frozen=True)
+class NameHit:
+    """One occurrence of a catalogue name in a text."""
+
+    key: str  # compact skeleton, e.g. "trendmlcro"
+    owners: tuple[str, ...]  # ids of the entries (brands) this name belongs to
+    text: str  # the words as written in the text
+    start: int
+    end: int
+
+
+class NameMatcher:
+    """Matches a fixed set of names; `exact_case` names must also match their capitalisation pattern."""
+
+    def __init__(self, names: dict[str, set[str]], exact_case: dict[str, set[str]] | None = None):
+        # names: written name -> owner ids; exact_case: written name -> owner ids (case-sensitive)
+        self._owners: dict[str, set[str]] = {}
+        self._exact: dict[str, list[tuple[str, set[str]]]] = {}
+        patterns = set()
+        for table, exact in ((names, False), (exact_case or {}, True)):
+            for written, owners in table.items():
+                key = compact(written)
+                if len(key) < 2:
+                    continue
+                if exact:
+                    self._exact.setdefault(key, []).append((written, set(owners)))
+                else:
+                    self._owners.setdefault(key, set()).update(owners)
+                patterns.add(_SEP.join(re2.escape(w) for w in skeleton(written).split()))
+        alts = "|".join(sorted(patterns, key=len, reverse=True)) or "(?!)"
+        options = re2.Options()
+        options.max_mem = 256 << 20
+        self._regex = re2.compile(r"\b(?:" + alts + ")", options)
+
+    def find(self, text: str) -> list[NameHit]:
+        """Every non-overlapping name occurrence, in text order."""
+        if not text:
+            return []
+        skel = skeleton(text).replace("_", " ")
+        hits = []
+        for m in self._regex.finditer(skel):
+            start, end = m.start(), m.end()
+            if end < len(skel) and skel[end].isalpha():  # "nortonville": not a name boundary
+                continue
+            key = re.sub(r"[^a-z0-9&]", "", m.group())
+            written = text[start:end]
+            owners = set(self._owners.get(key, ()))
+            for name, exact_owners in self._exact.get(key, ()):
+                if _same_case(written, name):
+                    owners |= exact_owners
+            if owners:
+                hits.append(NameHit(key, tuple(sorted(owners)), written, start, end))
+        return hits
+
+
+def _same_case(written: str, name: str) -> bool:
+    """'Apple' matches 'Apple' and 'APPLE' but not 'apple' (nor 'GIS' for 'GLS'): common words need the
+    brand's exact letters and capitalisation, without confusable substitutes."""
+    letters = [c for c in written if c.isalpha()]
+    wanted = [c for c in name if c.isalpha()]
+    if len(letters) != len(wanted) or "".join(letters).lower() != "".join(wanted).lower():
+        return False
+    if all(c.isupper() for c in letters) and len(letters) > 1:
+        return True
+    return all(a.isupper() == b.isupper() for a, b in zip(letters, wanted))

@@ -1,0 +1,104 @@
+"""Text normalisation: NFKC, invisible and bidi controls removed and counted, confusable skeletons."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Invisible characters used to split brand names ("Nor\u200bton") so filters miss them.
+ZERO_WIDTH = frozenset(
+    "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u00ad\u034f\u115f\u1160\u3164\uffa0"
+)
+# Bidi controls reorder what is displayed ("moc.lapyap" shown as "paypal.com").
+BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
+_DROP = {ord(c): None for c in ZERO_WIDTH | BIDI}
+
+# Compact UTS #39 subset: characters that render like Latin letters, mapped to the Latin prototype.
+# Digits 0/1 and I/l/i collapse too: the skeleton is for matching only, both sides go through it.
+_CONFUSABLES = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "l", "ї": "l", "ј": "j", "ԁ": "d", "һ": "h", "ӏ": "l",
+    "ԛ": "q", "ԝ": "w", "ү": "y", "ɡ": "g", "ь": "b", "п": "n", "г": "r", "ш": "w", "ԍ": "g",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "l", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "ω": "w", "γ": "y", "ϲ": "c", "ϳ": "j", "ѵ": "v", "μ": "u",
+    # Armenian, Latin extensions, symbols
+    "օ": "o", "ս": "u", "ց": "g", "հ": "h", "ո": "n", "ı": "l", "ſ": "s", "ɑ": "a", "ℓ": "l", "ɩ": "l",
+    "ǀ": "l", "|": "l", "ɪ": "l", "ᴏ": "o", "ᴄ": "c", "ᴠ": "v", "ᴡ": "w", "ᴢ": "z", "ʏ": "y",
+    "0": "o", "1": "l", "i": "l",
+}
+_SKELETON_TABLE = str.maketrans(_CONFUSABLES)
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A normalised text and how many invisible / bidi / styled characters were removed or folded."""
+
+    text: str
+    zero_width: int = 0  # invisible characters inside a word ("Nor\u200bton"), where they split names
+    bidi: int = 0  # embedding / override / isolate controls (LRM and RLM marks are normal in RTL text)
+    styled: int = 0  # mathematical alphanumerics, full-width and other compatibility forms folded by NFKC
+
+
+_BIDI_OVERRIDES = BIDI - {"\u200e", "\u200f", "\u061c"}
+_INTRA_WORD_ZW = re.compile("(?<=\\w)[" + "".join(sorted(ZERO_WIDTH)) + "]+(?=\\w)")
+_STYLED_RANGES = ((0x1D400, 0x1D7FF), (0xFF01, 0xFF5E), (0x2460, 0x24FF), (0x1F100, 0x1F1FF))
+_SPACES = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def normalise(text: str) -> Normalised:
+    """NFKC-fold, drop invisible and bidi controls (counting them), collapse runs of blanks."""
+    zw = len(_INTRA_WORD_ZW.findall(text))
+    bidi = sum(1 for c in text if c in _BIDI_OVERRIDES)
+    styled = sum(1 for c in text if any(lo <= ord(c) <= hi for lo, hi in _STYLED_RANGES))
+    out = unicodedata.normalize("NFKC", text.translate(_DROP))
+    out = _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", out.replace("\r\n", "\n").replace("\r", "\n")))
+    return Normalised(out.strip(), zw, bidi, styled)
+
+
+def clean(text: str) -> str:
+    """Short form of normalise() when the counters are not needed (headers, link text)."""
+    return normalise(text).text
+
+
+def _fold_char(c: str) -> str:
+    # accents are kept: "über" is a German word, not Uber; homographs come from other scripts
+    low = c.lower()
+    return low if len(low) == 1 else c
+
+
+_FOLD_CACHE: dict[str, str] = {}
+
+
+def skeleton(text: str) -> str:
+    """Lower-case, confusable-folded form with exactly one character per input character.
+
+    Keeping lengths equal lets a match found in the skeleton be quoted from the original text.
+    """
+    out = []
+    for c in text:
+        f = _FOLD_CACHE.get(c)
+        if f is None:
+            f = _fold_char(c).translate(_SKELETON_TABLE)
+            if len(f) != 1:
+                f = c
+            if len(_FOLD_CACHE) < 50_000:
+                _FOLD_CACHE[c] = f
+        out.append(f)
+    return "".join(out)
+
+
+def is_mixed_script(word: str) -> bool:
+    """True when a word mixes Latin letters with Cyrillic/Greek/Armenian ones (a homograph sign)."""
+    scripts = set()
+    for c in word:
+        if not c.isalpha():
+            continue
+        name = unicodedata.name(c, "")
+        for script in ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN"):
+            if name.startswith(script):
+                scripts.add(script)
+                break
+    return "LATIN" in scripts and len(scripts) > 1

@@ -1,0 +1,97 @@
+"""MIME walk with limits on parts, depth and bytes; yields decoded leaf parts and attached messages."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.message import Message
+
+from brandguard.content.config import ContentSettings
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One decoded non-multipart part."""
+
+    content_type: str
+    filename: str
+    data: bytes
+    charset: str
+    attachment: bool  # Content-Disposition: attachment, a file name, or inside an attached message
+    depth: int
+
+
+@dataclass
+class Walk:
+    leaves: list[Leaf] = field(default_factory=list)
+    attached_from: list[str] = field(default_factory=list)  # From of message/rfc822 parts
+    defects: list[str] = field(default_factory=list)
+    parts: int = 0
+    scanned: int = 0
+
+
+def walk(msg: Message, settings: ContentSettings) -> Walk:
+    """Visit the MIME tree depth-first within the configured limits; never raises on malformed MIME."""
+    w = Walk()
+    _visit(msg, settings, w, depth=0, attached=False)
+    for d in getattr(msg, "defects", []):
+        w.defects.append(type(d).__name__)
+    return w
+
+
+def _visit(part: Message, s: ContentSettings, w: Walk, depth: int, attached: bool) -> None:
+    if w.parts >= s.max_parts:
+        if "too_many_parts" not in w.defects:
+            w.defects.append("too_many_parts")
+        return
+    if depth > s.max_depth:
+        if "too_deep" not in w.defects:
+            w.defects.append("too_deep")
+        return
+    w.parts += 1
+    ctype = part.get_content_type()
+    if part.is_multipart():
+        children = part.get_payload()
+        if not isinstance(children, list):
+            return
+        if ctype == "message/rfc822":
+            for inner in children:
+                w.attached_from.append(str(inner.get("From", "")))
+                _visit(inner, s, w, depth + 1, attached=True)
+            return
+        if ctype == "multipart/alternative" and any(c.get_content_type() == "text/html" for c in children):
+            # the reader sees the HTML alternative; a divergent text/plain is not what they read
+            children = [c for c in children if c.get_content_type() != "text/plain"]
+        for child in children:
+            _visit(child, s, w, depth + 1, attached)
+        return
+    try:
+        data = part.get_payload(decode=True) or b""
+    except Exception:  # broken transfer encoding: keep walking the other parts
+        w.defects.append("undecodable_part")
+        return
+    if w.scanned + len(data) > s.max_scan_bytes:
+        w.defects.append("scan_limit")
+        data = data[: max(0, s.max_scan_bytes - w.scanned)]
+    w.scanned += len(data)
+    try:
+        filename = part.get_filename() or ""
+    except Exception:
+        filename = ""
+    disposition = (part.get_content_disposition() or "").lower()
+    w.leaves.append(
+        Leaf(
+            content_type=ctype,
+            filename=str(filename),
+            data=data,
+            charset=part.get_content_charset() or "utf-8",
+            attachment=attached or disposition == "attachment" or bool(filename),
+            depth=depth,
+        )
+    )
+
+
+def decode_text(leaf: Leaf) -> str:
+    """Bytes of a text part as str with its declared charset (unknown charsets fall back to UTF-8)."""
+    try:
+        return leaf.data.decode(leaf.charset, "replace")
+    except LookupError:
+        return leaf.data.decode("utf-8", "replace")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from email.utils import getaddresses
 
+from brandguard.addresses import parse_addresses
 from brandguard.errors import NotMailError
 from brandguard.model import Envelope, MessageContext
 
@@ -43,9 +43,9 @@ def context_from_bytes(data: bytes, envelope: Envelope | None = None, *, limit: 
         values = {n.lower(): v for n, v in reversed(headers)}
         mail_from = values.get("return-path", "")
         if not mail_from:
-            addrs = getaddresses([values.get("from", "")])
+            addrs = parse_addresses([values.get("from", "")])
             mail_from = addrs[0][1] if addrs else ""
-        rcpts = tuple(a for _, a in getaddresses([values.get("to", ""), values.get("cc", "")]) if "@" in a)
+        rcpts = tuple(a for _, a in parse_addresses([values.get("to", ""), values.get("cc", "")]) if "@" in a)
         envelope = Envelope(mail_from=mail_from.strip().strip("<>"), rcpts=rcpts)
     truncated = limit is not None and len(body) > limit
     return MessageContext(envelope=envelope, headers=tuple(headers), body=body[:limit] if truncated else body,

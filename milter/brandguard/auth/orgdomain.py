@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.utils import getaddresses
 from typing import Callable
 
 from publicsuffixlist import PublicSuffixList
 
+from brandguard.addresses import parse_addresses
 from brandguard.model import MessageContext
 
 # The list bundled with the publicsuffixlist package, private section included (blogspot.com
@@ -49,7 +49,7 @@ def normalise_domain(text: str) -> str | None:
 def _addresses(value: str) -> list[str] | None:
     """Addresses in one From value; None when the value does not parse as an address list."""
     unfolded = _FOLD_RE.sub("", value)
-    pairs = getaddresses([unfolded])
+    pairs = parse_addresses([unfolded])
     addrs = [addr for _name, addr in pairs if addr]
     if not addrs or any(not addr for _name, addr in pairs if _name or addr):
         return None

@@ -1,8 +1,7 @@
 """message_structure: From headers that authentication cannot bind to one domain, and broken MIME."""
 from __future__ import annotations
 
-from email.utils import getaddresses
-
+from brandguard.addresses import parse_addresses
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
@@ -26,7 +25,7 @@ class MessageStructure(Check):
         elif len(froms) > 1:
             out.append(self.finding("multiple_from", evidence=f"{len(froms)} From headers", where="from"))
         else:
-            addrs = [a for _, a in getaddresses(froms) if a]
+            addrs = [a for _, a in parse_addresses(froms) if a]
             if len(addrs) > 1:
                 out.append(self.finding("multiple_addresses", evidence=", ".join(addrs[:3]), where="from"))
             elif not addrs or "@" not in addrs[0]:

@@ -5,6 +5,7 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass
 
+from brandguard.addresses import parse_addresses
 from brandguard.model import Action, AuthResults, Finding, MessageContext, Mode, Reply, RuleHit, Verdict, domain_of
 from brandguard.policy import schema
 from brandguard.policy.loader import Policy
@@ -29,12 +30,10 @@ def in_domains(domain: str, domains: list[str] | frozenset[str] | None) -> bool:
 
 
 def header_from_domain(ctx: MessageContext) -> str:
-    from email.utils import getaddresses
-
     values = ctx.header_values("From")
     if len(values) != 1:
         return ""
-    addrs = [a for _, a in getaddresses(values) if a]
+    addrs = [a for _, a in parse_addresses(values) if a]
     return domain_of(addrs[0]) if len(addrs) == 1 else ""
 
 
@@ -89,13 +88,17 @@ def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: l
 
     by_score = _threshold_action(score, thresholds)
     enforced = [a for a, _, m in forced if m is Mode.ENFORCE and a is not Action.ACCEPT]
-    action = Action.ACCEPT if allowed_by_rule else Action.worst(by_score, *enforced)
-    monitored = Action.worst(action, *[a for a, _, m in forced if m is Mode.MONITOR])
-    would = None
-    if mode is Mode.MONITOR:
-        would, action = action, Action.ACCEPT
-    elif monitored.rank > action.rank:
-        would = monitored
+    monitored = [a for a, _, m in forced if m is Mode.MONITOR and a is not Action.ACCEPT]
+    if allowed_by_rule:
+        action, would = Action.ACCEPT, None
+    elif mode is Mode.MONITOR:
+        # the whole policy only observes: the score and every rule become "would" actions
+        action, would = Action.ACCEPT, Action.worst(by_score, *enforced, *monitored)
+    else:
+        action = Action.worst(by_score, *enforced)
+        would = Action.worst(action, *monitored)
+    if would is not None and would.rank <= action.rank:
+        would = None
 
     brands = tuple(sorted({f.brand for f in findings if f.brand}))
     reply = None

@@ -1,0 +1,30 @@
+"""Address-list parsing that is safe on hostile headers (the stdlib recurses on nested comments)."""
+from __future__ import annotations
+
+from email.utils import getaddresses
+
+MAX_VALUE_CHARS = 16_384
+MAX_NESTING = 32
+
+
+def nesting_depth(value: str) -> int:
+    depth = deepest = 0
+    for ch in value:
+        if ch == "(" or ch == "<":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif (ch == ")" or ch == ">") and depth:
+            depth -= 1
+    return deepest
+
+
+def parse_addresses(values: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
+    """(display name, address) pairs; [] when a value is too long or too deeply nested to parse safely.
+
+    email.utils.getaddresses recurses once per nested comment or group, so a From header of a few
+    thousand '(' raises RecursionError; such a header is unparseable by definition.
+    """
+    safe = [v for v in values if v is not None]
+    if any(len(v) > MAX_VALUE_CHARS or nesting_depth(v) > MAX_NESTING for v in safe):
+        return []
+    return getaddresses(safe)

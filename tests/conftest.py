@@ -23,10 +23,18 @@ def dkim_key():
 
 
 @pytest.fixture(scope="session")
-def dns_server(workdir, dkim_key):
+def vendor_key():
+    """The key a genuine vendor (trendmicro.com in the fixture zones) signs its receipts with."""
+    return DkimKey.generate("trendmicro.com", "tm1")
+
+
+@pytest.fixture(scope="session")
+def dns_server(workdir, dkim_key, vendor_key):
     zones = mail_domain(SENDER_DOMAIN, spf="v=spf1 ip4:127.0.0.0/8 -all", dmarc="v=DMARC1; p=none")
     zones.merge(mail_domain(STRICT_DOMAIN, spf="v=spf1 ip4:192.0.2.0/24 -all", dmarc="v=DMARC1; p=reject; adkim=r",
                             dkim_keys=[dkim_key]))
+    zones.merge(mail_domain("trendmicro.com", spf="v=spf1 ip4:127.0.0.0/8 -all", dmarc="v=DMARC1; p=reject",
+                            dkim_keys=[vendor_key]))
     server = start_unbound(zones, workdir / "unbound", blackhole=(SLOW_DOMAIN,))
     yield server
     server.stop()

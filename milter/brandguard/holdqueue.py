@@ -100,9 +100,9 @@ def parse_headers(text: str) -> list[tuple[str, str]]:
 class PostfixQueue:
     """postqueue, postcat and postsuper against one Postfix configuration directory (root needed)."""
 
-    def __init__(self, config_dir: str = "/etc/postfix", run=subprocess.run):
+    def __init__(self, config_dir: str = "/etc/postfix", run=None):
         self.config_dir = config_dir
-        self._run = run
+        self._run = run or subprocess.run
 
     def _cmd(self, tool: str, *args: str) -> bytes:
         argv = [tool, "-c", self.config_dir, *args]

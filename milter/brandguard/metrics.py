@@ -1,6 +1,7 @@
 """Every Prometheus metric brandguard exports, with closed label sets pre-declared at startup."""
 from __future__ import annotations
 
+import os
 import platform
 import time
 from collections.abc import Iterable, Iterator
@@ -36,6 +37,34 @@ class MetricsSettings(BaseModel):
     enabled: bool = Field(True, description="Serve /metrics, /healthz and /readyz over HTTP.")
     listen: str = Field("127.0.0.1", description="Address the HTTP server binds to (loopback by default).")
     port: int = Field(9899, ge=0, le=65535, description="TCP port; 0 picks a free port.")
+
+
+def enable_multiprocess(directory: str) -> None:
+    """Before any Metrics exists: keep values in mmap files that pre-forked workers share.
+
+    prometheus_client picks its value class when a metric is created, so switching it here is
+    enough; each worker writes files named by its pid, and the supervisor serves the sum.
+    """
+    from prometheus_client import values
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    values.ValueClass = values.MultiProcessValue()
+
+
+def multiprocess_registry(directory: str) -> CollectorRegistry:
+    """A registry that reads every worker's files (what the supervisor's /metrics serves)."""
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=directory)
+    return registry
+
+
+def mark_worker_dead(pid: int, directory: str) -> None:
+    """Drop a dead worker's live gauges so in-flight counts do not stick."""
+    from prometheus_client.multiprocess import mark_process_dead
+
+    mark_process_dead(pid, directory)
 
 
 def _closed(value: str | None, allowed: Iterable[str]) -> str:
@@ -84,18 +113,21 @@ class Metrics:
                                   ["kind"], registry=r)
         self.errors = Counter("brandguard_errors_total", "Unexpected errors, by pipeline stage.",
                               ["stage"], registry=r)
+        # multiprocess_mode only matters with several workers (pre-fork): see enable_multiprocess()
         self.policy_info = Gauge("brandguard_policy_info", "Hash of the active policy (value is always 1).",
-                                 ["hash"], registry=r)
+                                 ["hash"], registry=r, multiprocess_mode="liveall")
         self.policy_reloads = Counter("brandguard_policy_reloads_total", "Policy loads and reloads, by result.",
                                       ["result"], registry=r)
         self.last_reload_success = Gauge("brandguard_policy_last_reload_success",
-                                         "1 if the last policy (re)load succeeded, else 0.", registry=r)
+                                         "1 if the last policy (re)load succeeded, else 0.", registry=r,
+                                         multiprocess_mode="livemin")
         self.last_reload_ts = Gauge("brandguard_last_reload_success_timestamp_seconds",
-                                    "Unix time of the last successful policy (re)load.", registry=r)
+                                    "Unix time of the last successful policy (re)load.", registry=r,
+                                    multiprocess_mode="livemin")
         self.build_info = Gauge("brandguard_build_info", "brandguard version and Python version (value 1).",
-                                ["version", "python"], registry=r)
+                                ["version", "python"], registry=r, multiprocess_mode="max")
         self.in_flight_gauge = Gauge("brandguard_messages_in_flight", "Messages being analysed now.",
-                                     registry=r)
+                                     registry=r, multiprocess_mode="livesum")
         self._policy_hash: str | None = None
         self.build_info.labels(version=__version__, python=platform.python_version()).set(1)
         self._predeclare_fixed()

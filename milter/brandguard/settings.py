@@ -77,6 +77,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     milter: MilterSettings = Field(default_factory=MilterSettings)
     policy: Path = Field(DEFAULT_POLICY, description="the policy file (brands and freemail are found from it)")
+    workers: int = Field(
+        1, ge=1, le=64, description="milter processes sharing the listening socket (pre-forked); about one per core"
+    )
     on_error: OnError = Field(OnError.TEMPFAIL, description="answer when brandguard fails on a message")
     body_scan_limit: int = Field(2_000_000, ge=1024, description="bytes of body kept for analysis")
     message_time_budget: float = Field(

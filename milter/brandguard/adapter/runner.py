@@ -122,7 +122,17 @@ class Runner:
             self._stopping = True
             self._wake.set()
 
-    def serve(self) -> int:
+    def serve(self, on_ready=None) -> int:
+        """Serve with one process, or supervise `workers` pre-forked processes; returns the exit code."""
+        if self.settings.workers > 1:
+            from brandguard.adapter.workers import Supervisor
+
+            return Supervisor(self, on_ready).run()
+        if on_ready:
+            on_ready()
+        return self.serve_worker()
+
+    def serve_worker(self, notify: bool = True) -> int:
         """Run until SIGTERM/SIGINT; SIGHUP reloads the policy. Returns the exit code."""
         # The Python main thread does not block these signals (libmilter blocks them only in the
         # threads it starts), and Linux delivers process signals to the main thread first.
@@ -132,7 +142,8 @@ class Runner:
         thread = threading.Thread(target=self._main, name="libmilter", daemon=True)
         thread.start()
         self.app.ready.set()
-        sd_notify("READY=1\nSTATUS=listening")
+        if notify:
+            sd_notify("READY=1\nSTATUS=listening")
         interval = self.settings.watch_interval if self.settings.watch_policy else 3600
         while True:
             self._wake.wait(interval)
@@ -141,10 +152,12 @@ class Runner:
                 break
             if self._reloading or (self.settings.watch_policy and self.app.store.changed()):
                 self._reloading = False
-                sd_notify("RELOADING=1")
+                if notify:
+                    sd_notify("RELOADING=1")
                 self.app.reload()
-                sd_notify("READY=1")
-        return self._shutdown(thread)
+                if notify:
+                    sd_notify("READY=1")
+        return self._shutdown(thread, notify)
 
     def _on_hup(self, *_):
         self._reloading = True
@@ -154,8 +167,9 @@ class Runner:
         self._stopping = True
         self._wake.set()
 
-    def _shutdown(self, thread: threading.Thread) -> int:
-        sd_notify("STOPPING=1")
+    def _shutdown(self, thread: threading.Thread, notify: bool = True) -> int:
+        if notify:
+            sd_notify("STOPPING=1")
         self.app.ready.clear()
         log.info("stopping: finishing messages in flight")
         self.app.wait_idle(timeout=30)

@@ -45,7 +45,7 @@ GIFT_OR_CRYPTO = _rx(
     r"\bbitcoin\s+atm\b", r"\bgift\s*card\s+(?:codes?|numbers?)\b", r"\bsend\s+(?:the\s+)?(?:codes?|bitcoin|btc)\b",
 )
 YOUR_ACCOUNT = re.compile(
-    r"\byour\s+(?:\w+\s+)?(?:account|order|subscription|plan|membership|card|purchase|invoice|payment|renewal|"
+    r"\byour\s+(?:[\w+-]+\s+){0,3}?(?:account|order|subscription|plan|membership|card|purchase|invoice|payment|renewal|"
     r"license|licence|product|device|bank|statement|transaction)s?\b",
     re.I,
 )

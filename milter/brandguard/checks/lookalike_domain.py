@@ -14,7 +14,7 @@ from brandguard.content.urls import org_domain
 from brandguard.model import Finding
 
 _RANK = {"confusable": 0, "edit_distance": 1, "brand_subdomain": 2, "brand_in_domain": 3}
-_INDEXES: dict[int, tuple[weakref.ref, dict[str, set[tuple[str, str]]]]] = {}
+_INDEXES: dict[int, tuple[weakref.ref, "_Index"]] = {}
 
 
 class Params(CheckParams):
@@ -43,19 +43,25 @@ def _deletions(word: str, n: int) -> set[str]:
     return out
 
 
-def _index(cat, max_distance: int) -> dict[str, set[tuple[str, str]]]:
+class _Index:
+    """Per catalogue: deletion neighbourhoods of token skeletons, and every (brand, token, skeleton)."""
+
+    def __init__(self, cat, max_distance: int):
+        self.near: dict[str, set[tuple[str, str]]] = {}
+        self.tokens = [(b.id, t, compact(t)) for b in cat.brands.values() for t in sorted(b.tokens)]
+        for brand_id, token, skel in self.tokens:
+            if len(skel) >= 5:
+                for d in _deletions(skel, max_distance + (1 if len(skel) >= 9 else 0)):
+                    self.near.setdefault(d, set()).add((brand_id, token))
+
+
+def _index(cat, max_distance: int) -> _Index:
     """Symmetric-deletion index of brand token skeletons: near neighbours without comparing every pair."""
     key = id(cat) * 4 + max_distance
     cached = _INDEXES.get(key)
     if cached and cached[0]() is cat:
         return cached[1]
-    index: dict[str, set[tuple[str, str]]] = {}
-    for brand in cat.brands.values():
-        for token in brand.tokens:
-            skel = compact(token)
-            if len(skel) >= 5:
-                for d in _deletions(skel, max_distance + (1 if len(skel) >= 9 else 0)):
-                    index.setdefault(d, set()).add((brand.id, token))
+    index = _Index(cat, max_distance)
     _INDEXES[key] = (weakref.ref(cat), index)
     return index
 
@@ -103,20 +109,24 @@ class LookalikeDomain(Check):
             except UnicodeError:
                 pass
         plain, skel = label.replace("-", ""), compact(label)
+        words = [w for w in label.split("-") if w]
         near: set[tuple[str, str]] = set()
-        for d in _deletions(skel, max_distance + (1 if len(skel) >= 9 else 0)) if len(skel) <= 30 else ():
-            near |= index.get(d, set())
+        for part in {skel} | {compact(w) for w in words}:  # "paypa1-secure": the word, not the label
+            if len(part) <= 30:
+                for d in _deletions(part, max_distance + (1 if len(part) >= 9 else 0)):
+                    near |= index.near.get(d, set())
         for brand_id, token in near:
             tskel = compact(token)
-            if skel == tskel:
-                yield brand_id, ("brand_in_domain" if plain == token else "confusable")
-            elif distance(skel, tskel) <= max_distance + (1 if len(tskel) >= 9 else 0):
-                yield brand_id, "edit_distance"
+            for part, written in [(skel, plain)] + [(compact(w), w) for w in words]:
+                if part == tskel:
+                    yield brand_id, ("brand_in_domain" if written == token else "confusable")
+                elif len(part) >= 5 and distance(part, tskel) <= max_distance + (1 if len(tskel) >= 9 else 0):
+                    yield brand_id, "edit_distance"
         subs = {x for part in host[: -len(org)].strip(".").split(".") if part for x in (part, *part.split("-"))}
-        words = set(label.split("-"))
-        for brand in cat.brands.values():
-            for token in brand.tokens:
-                if token in subs and len(token) >= 4:
-                    yield brand.id, "brand_subdomain"
-                elif (len(token) >= 5 and token in plain) or token in words:
-                    yield brand.id, "brand_in_domain"
+        for brand_id, token, tskel in index.tokens:
+            if token in subs and len(token) >= 4:
+                yield brand_id, "brand_subdomain"
+            elif (len(token) >= 5 and token in plain) or token in words:
+                yield brand_id, "brand_in_domain"
+            elif len(token) >= 5 and tskel in skel:
+                yield brand_id, "confusable"  # "paypa1secure": the brand only after undoing look-alikes

@@ -5,7 +5,7 @@ import re
 
 from pydantic import Field
 
-from brandguard.checks._brands import claims
+from brandguard.checks._brands import claims, owned_brands, suspects
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.content.normalize import is_mixed_script
@@ -45,6 +45,8 @@ class Obfuscation(Check):
                 # matched only through the confusable skeleton: "N0rton", "PayPaI", Cyrillic "о"
                 mixed = " (mixed scripts)" if any(is_mixed_script(v) for v in odd) else ""
                 out.append(self.finding("confusable_brand", brand, f"written \"{odd[0]}\"{mixed}", claim.where))
+        if owned_brands(inp) and not suspects(inp, "body"):
+            return out  # a brand's own newsletter: preheaders and RTL product names are not disguise
         n = c.counters
         phone = next((p for p in c.phones if p.obfuscated), None)
         checks = (

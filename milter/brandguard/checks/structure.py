@@ -26,7 +26,8 @@ class MessageStructure(Check):
             out.append(self.finding("multiple_from", evidence=f"{len(froms)} From headers", where="from"))
         else:
             addrs = [a for _, a in parse_addresses(froms) if a]
-            if len(addrs) > 1:
+            # "x@a.example <x@a.example>" parses as two identical addresses: common in real vendor mail
+            if len({a.lower() for a in addrs}) > 1:
                 out.append(self.finding("multiple_addresses", evidence=", ".join(addrs[:3]), where="from"))
             elif not addrs or "@" not in addrs[0]:
                 out.append(self.finding("unparseable_from", evidence=froms[0][:80], where="from"))

@@ -45,14 +45,14 @@ class NameMatcher:
                 else:
                     self._owners.setdefault(key, set()).update(owners)
                 patterns.add(_SEP.join(re2.escape(w) for w in skeleton(written).split()))
-        alts = "|".join(sorted(patterns, key=len, reverse=True)) or "(?!)"
         options = re2.Options()
         options.max_mem = 256 << 20
-        self._regex = re2.compile(r"\b(?:" + alts + ")", options)
+        alts = "|".join(sorted(patterns, key=len, reverse=True))
+        self._regex = re2.compile(r"\b(?:" + alts + ")", options) if alts else None
 
     def find(self, text: str) -> list[NameHit]:
         """Every non-overlapping name occurrence, in text order."""
-        if not text:
+        if not text or self._regex is None:
             return []
         skel = skeleton(text).replace("_", " ")
         hits = []

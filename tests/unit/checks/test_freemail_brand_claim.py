@@ -1,0 +1,33 @@
+"""freemail_brand_claim: free-mail senders writing as a brand."""
+from __future__ import annotations
+
+import pytest
+
+from unit.checks.factory import mail, summary
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        pytest.param(mail(sender="McAfee Security <mcafee.billing@gmail.com>"), {("display_name", "mcafee")},
+                     id="brand-display-name-on-gmail"),
+        pytest.param(mail(sender="Billing <mcafeerenewal@gmail.com>"), {("display_name", "mcafee")},
+                     id="brand-in-gmail-local-part"),
+        pytest.param(mail(sender="Paid Customer <x77@gmail.com>", subject="Order received",
+                          text="Your McAfee plan has been renewed. Amount: $389.99 USD. Invoice #A1."),
+                     {("brand_voice", "mcafee")}, id="receipt-written-as-brand"),
+        pytest.param(mail(sender="Carol <carol@gmail.com>", subject="quick question",
+                          text="My McAfee subscription expired yesterday, should I renew it or use Defender?"),
+                     set(), id="personal-note-mentioning-mcafee"),
+        pytest.param(mail(sender="McAfee <news@partner.example>"), set(), id="not-freemail"),
+        pytest.param(mail(sender="PayPal <service@yahoo.co.uk>"), {("display_name", "paypal")},
+                     id="wildcard-freemail-domain"),
+    ],
+)
+def test_freemail_brand_claim(run, raw, expected):
+    assert summary(run("freemail_brand_claim", raw)) == expected
+
+
+def test_evidence_shows_the_address(run):
+    (f,) = run("freemail_brand_claim", mail(sender="Geek Squad <gs.team@outlook.com>"))
+    assert "gs.team@outlook.com" in f.evidence and f.brand == "geeksquad"

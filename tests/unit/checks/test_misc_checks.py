@@ -1,0 +1,59 @@
+"""obfuscation and org_name_mismatch; every check registered with a description and closed outcomes."""
+from __future__ import annotations
+
+import pytest
+
+from brandguard.checks import registry
+from unit.checks.factory import mail, summary
+
+MINE = ["brand_claim", "sender_not_brand", "freemail_brand_claim", "phone_not_official", "callback_lure",
+        "remote_access_lure", "payment_lure", "lookalike_domain", "reply_to_divergence", "display_name_address_spoof",
+        "obfuscation", "link_text_mismatch", "org_name_mismatch", "credential_lure", "reward_lure"]
+
+
+@pytest.mark.parametrize("name", MINE)
+def test_registered(name):
+    check = registry.get(name)
+    assert check.description and check.outcomes and check.needs_content
+    assert check.Params().weight == 0.0
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        pytest.param(mail(sender="N0rton Billing <x@desk.example>"), {("confusable_brand", "norton")},
+                     id="digit-in-brand"),
+        pytest.param(mail(sender="Nоrtоn <x@desk.example>"), {("confusable_brand", "norton")}, id="cyrillic-brand"),
+        pytest.param(mail(subject="C o i n", sender="N o r t o n <x@desk.example>"), set(),
+                     id="spaced-letters-match-the-name"),
+        pytest.param(mail(text="Call 1-8OO-555-O1OO"), {("phone_obfuscated", None)}, id="letters-in-number"),
+        pytest.param(mail(subject="Pay\u202eLAP"), {("bidi", None)}, id="bidi-override"),
+        pytest.param(mail(text="Mc\u200bAf\u200bee renewal"), {("zero_width", None)}, id="split-name"),
+        pytest.param(mail(text="𝐑𝐞𝐧𝐞𝐰𝐚𝐥 𝐧𝐨𝐭𝐢𝐜𝐞"), {("styled_text", None)}, id="maths-bold-text"),
+        pytest.param(mail(text=None, html="<p>hi</p><div style='display:none'>" + "filler words " * 60 + "</div>"),
+                     {("hidden_text", None)}, id="hidden-html"),
+        pytest.param(mail(sender="Norton <x@desk.example>", text="plain Norton text"), set(), id="clean"),
+    ],
+)
+def test_obfuscation(run, raw, expected):
+    assert summary(run("obfuscation", raw)) == expected
+
+
+def test_obfuscation_thresholds(run):
+    raw = mail(text="Mc\u200bAf\u200bee renewal")
+    assert run("obfuscation", raw, min_zero_width=3) == []
+
+
+@pytest.mark.parametrize(
+    "sender, expected",
+    [
+        pytest.param("Chase Online Security <alerts@secure-mail.example>", {("display_name_org", None)},
+                     id="unrelated-org"),
+        pytest.param("Slashdot Team <team@slashdot.org>", set(), id="org-in-domain"),
+        pytest.param("John Smith <john@example.org>", set(), id="a-person"),
+        pytest.param("Account Services <acct77@gmail.com>", {("role_only", None)}, id="role-on-freemail"),
+        pytest.param("PayPal Service <x@desk.example>", set(), id="catalogue-brand-is-other-checks"),
+    ],
+)
+def test_org_name_mismatch(run, sender, expected):
+    assert summary(run("org_name_mismatch", mail(sender=sender))) == expected

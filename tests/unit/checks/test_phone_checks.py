@@ -1,0 +1,63 @@
+"""phone_not_official and callback_lure: the number is the scam."""
+from __future__ import annotations
+
+import pytest
+
+from unit.checks.factory import mail, summary
+
+RENEWAL = ("Your Norton 360 subscription has been renewed. Amount charged: $399.99.\n"
+           "If you did not authorize this charge, call our billing department at {phone} to cancel and get a refund.")
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        pytest.param(mail(subject="Norton renewal", text=RENEWAL.format(phone="+1 (808) 555-0143")),
+                     {("not_official", "norton")}, id="scam-number"),
+        pytest.param(mail(subject="Norton renewal", text=RENEWAL.format(phone="1-800-543-3562")), set(),
+                     id="official-number"),
+        pytest.param(mail(subject="Renewal", text="Malwarebytes help line: +1 808 555 0143"),
+                     {("no_official_numbers", "malwarebytes")}, id="brand-without-phone-support"),
+        pytest.param(mail(text="We use Norton at work.\n" + "x " * 400 + "\nCall our office: +1 808 555 0143"),
+                     set(), id="number-far-from-a-body-mention"),
+        pytest.param(mail(subject="Norton order", text="Call 1-8O8-555-Ol43 now"), {("not_official", "norton")},
+                     id="letters-for-digits"),
+    ],
+)
+def test_phone_not_official(run, raw, expected):
+    assert summary(run("phone_not_official", raw)) == expected
+
+
+def test_phone_not_official_without_context_requirement(run):
+    raw = mail(text="We use Norton at work.\n" + "x " * 400 + "\nCall our office: +1 808 555 0143")
+    assert summary(run("phone_not_official", raw, require_brand_context=False)) == {("not_official", "norton")}
+
+
+def test_phone_evidence(run):
+    (f,) = run("phone_not_official", mail(subject="Norton", text="Call 1-8O8-555-Ol43 now"))
+    assert "+18085550143" in f.evidence and "obfuscated" in f.evidence
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        pytest.param(mail(subject="Norton renewal", text=RENEWAL.format(phone="+1 (808) 555-0143")),
+                     {("cancel_or_refund", "norton")}, id="renewal-call-to-cancel"),
+        pytest.param(mail(subject="Invoice", text="Payment of $499.00 has been processed for your plan. "
+                          "For questions contact our support team at +1 808 555 0143."),
+                     {("charge_notice", None)}, id="unbranded-charge-notice"),
+        pytest.param(mail(text="Lunch on Friday? Call me at +1 808 555 0143."), set(), id="no-money-no-lure"),
+        pytest.param(mail(subject="Norton renewal", text=RENEWAL.format(phone="1-800-543-3562")), set(),
+                     id="official-number-is-no-lure"),
+    ],
+)
+def test_callback_lure(run, raw, expected):
+    assert summary(run("callback_lure", raw)) == expected
+
+
+def test_callback_lure_in_calendar_invite(run):
+    ics = ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Norton LifeLock invoice\r\nDESCRIPTION:Your membership "
+           "will renew. A charge of $510.22 will be processed.\\nNeed to cancel? Call +1 (808) 555-0143.\r\n"
+           "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    raw = mail(subject="Invitation", text="You have been invited", attachments=[(ics, "text", "calendar", "invite.ics")])
+    assert summary(run("callback_lure", raw)) == {("cancel_or_refund", "norton")}

@@ -111,5 +111,5 @@ def load_settings(path: str | Path | None) -> Settings:
     except ConfigError as exc:
         raise SettingsError(exc.problems) from None
     if not settings.policy.is_absolute():
-        settings = settings.model_copy(update={"policy": (Path(path).resolve().parent / settings.policy)})
+        settings = settings.model_copy(update={"policy": (Path(path).resolve().parent / settings.policy).resolve()})
     return settings

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from email.header import decode_header, make_header
-from email.utils import getaddresses
 
+from brandguard.addresses import parse_addresses
 from brandguard.content import documents, htmltext, pdf, urls
 from brandguard.content.config import ContentSettings
 from brandguard.content.model import Attachment, Content, Counters, Link, Phone, TextPart
@@ -135,14 +135,14 @@ def _address(ctx: MessageContext, name: str) -> tuple[str, str]:
     if bare:  # 'Edeka, Edeka, noreply@x.example': everything before the address is the name
         display = value[: bare.start()].strip().strip(",;_<>() ").strip().strip('"').strip()
         return display, bare.group(1)
-    for display, addr in getaddresses(values[:1]):
+    for display, addr in parse_addresses(values[:1]):
         if "@" in addr:
             return display, addr
     return value, ""
 
 
 def _forwarded_from(body: str, attached: list[str]) -> tuple[str, ...]:
-    found = [getaddresses([decode_header_value(a)])[0][1] for a in attached if a]
+    found = [pairs[0][1] for a in attached if a and (pairs := parse_addresses([decode_header_value(a)]))]
     mark = _FORWARD_MARK.search(body)
     if mark:
         for m in _FORWARD_FROM.finditer(body, mark.end()):
@@ -171,7 +171,7 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None) -> Con
     for where, text in (("subject", subject), ("display_name", normalise(display).text)):
         known = {p.e164 for p in b.phones}
         b.phones.extend(p for p in find_phones(text, where, s.phone_region) if p.e164 not in known)
-    reply_to = tuple(a.lower() for _, a in getaddresses([decode_header_value(v) for v in ctx.header_values("Reply-To")]) if a)
+    reply_to = tuple(a.lower() for _, a in parse_addresses([decode_header_value(v) for v in ctx.header_values("Reply-To")]) if a)
     return_path = ctx.envelope.mail_from or (ctx.first_header("Return-Path") or "")
     body = "\n\n".join(t.text for t in b.texts if t.source == "body")
     return Content(

@@ -1,17 +1,19 @@
 """Composition root: settings → policy store → resolver/authenticator → metrics → pipeline."""
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
+import os
 import threading
 from contextlib import nullcontext
 
-from brandguard.errors import PolicyError
 from brandguard.model import MessageContext
 from brandguard.pipeline import Outcome, Pipeline, PolicyStore
 from brandguard.settings import Settings
 
 log = logging.getLogger("brandguard")
+HARD_DEADLINE_SLACK = 1.0  # seconds past message_time_budget before the watchdog answers
 
 
 class App:
@@ -31,6 +33,8 @@ class App:
         self.pipeline = Pipeline(settings, self.store, authenticator=authenticator,
                                  trust_authres=trust_authres, metrics=metrics)
         self._inflight = 0
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._executor_pid = 0
         self._inflight_lock = threading.Condition()
         if metrics is not None:
             self._declare_labels()
@@ -53,16 +57,37 @@ class App:
         return self.store.reload()
 
     def process(self, ctx: MessageContext) -> Outcome:
+        """Run the pipeline with a hard deadline: past it, answer the fallback verdict now.
+
+        The pipeline checks its budget between stages; this catches a single stage that runs away
+        (a pathological document, a library bug), so Postfix gets an answer before its milter timeout.
+        The runaway thread cannot be killed, but it no longer holds the SMTP session.
+        """
         with self._inflight_lock:
             self._inflight += 1
         try:
             cm = self.metrics.in_flight() if self.metrics is not None else nullcontext()
             with cm:
-                return self.pipeline.process(ctx)
+                future = self._pool().submit(self.pipeline.process, ctx)
+                try:
+                    return future.result(timeout=self.settings.message_time_budget + HARD_DEADLINE_SLACK)
+                except concurrent.futures.TimeoutError:
+                    log.error("%s: analysis still running after %.1fs; answering the fallback verdict",
+                              ctx.envelope.queue_id or "-", self.settings.message_time_budget)
+                    if self.metrics is not None:
+                        self.metrics.record_error("other")
+                    return self.pipeline.fallback_outcome(ctx, "hard deadline exceeded")
         finally:
             with self._inflight_lock:
                 self._inflight -= 1
                 self._inflight_lock.notify_all()
+
+    def _pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        # created on first use, so that pre-forked workers each get their own threads
+        if self._executor is None or self._executor_pid != os.getpid():
+            self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="analysis")
+            self._executor_pid = os.getpid()
+        return self._executor
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until no message is being analysed (graceful shutdown), at most `timeout` seconds."""
@@ -93,10 +118,3 @@ class App:
             log.info("%s verdict=%s%s score=%.2f rules=%s brands=%s ms=%.1f", qid, v.action.value, would, v.score,
                      ",".join(v.rule_ids) or "-", ",".join(v.brands) or "-", outcome.seconds * 1000)
 
-
-def build_app(settings: Settings, **kw) -> App:
-    """Build the app or raise PolicyError (the caller prints it and exits 2)."""
-    try:
-        return App(settings, **kw)
-    except PolicyError:
-        raise

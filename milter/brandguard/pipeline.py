@@ -153,6 +153,15 @@ class Pipeline:
             findings.extend(check.evaluate(inp, policy.check_params[check.name]))
         return findings
 
+    def fallback_outcome(self, ctx: MessageContext, why: str) -> Outcome:
+        """The budget fallback as a complete outcome (used by the watchdog in App.process)."""
+        verdict = self._fallback(why)
+        auth = AuthResults()
+        plan = self._plan(verdict, ctx, auth, self.store.current)
+        if self.metrics is not None:
+            self.metrics.record_verdict(verdict, self.settings.message_time_budget, {})
+        return Outcome(verdict, plan, auth, {}, self.settings.message_time_budget, self.store.current.hash)
+
     def _fallback(self, why: str) -> Verdict:
         fb = self.settings.budget_fallback
         action = Action.TAG if fb == "tag" else Action.ACCEPT

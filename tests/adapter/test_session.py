@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import Milter
 import pytest
 from Milter.testctx import TestCtx as _TestCtx
@@ -135,3 +136,17 @@ def test_only_needed_actions_are_negotiated():
 def test_session_implements_data_callback():
     # @nocallback on data() brings back the 40 ms stall with protocol 6 (see docs/postfix-notes)
     assert not getattr(Session.data, "nocallback", False) and Session.data is not Milter.Base.data
+
+
+def test_runaway_analysis_gets_the_fallback_verdict_not_a_timeout(e2e_policy, monkeypatch):
+    app = App(Settings(policy=e2e_policy, message_time_budget=0.2, budget_fallback="tag"), with_dns=False)
+    release = threading.Event()
+    original = app.pipeline.process
+    monkeypatch.setattr(app.pipeline, "process", lambda ctx: release.wait(30) and original(ctx))
+    try:
+        rc, ctx = feed(app, msg("hello"))
+    finally:
+        release.set()
+    assert rc == Milter.ACCEPT
+    verdict = dict((n, v) for n, v, _ in ctx.added)
+    assert verdict["X-Brandguard-Verdict"] == "tag" and verdict["X-Brandguard-Rules"] == "budget-exceeded"

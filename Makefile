@@ -10,7 +10,10 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := postfix libmilter-dev unbound prometheus tesseract-ocr tesseract-ocr-eng systemd gcc make
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-unit test-e2e check eval bench dashboard-png deps apt venv clean
+# the benchmark's peers: rspamd (milter mode) and SpamAssassin (offline scan ratio)
+BENCH_APT := rspamd spamassassin spamd spamc
+
+.PHONY: run test test-unit test-e2e check eval bench bench-smoke dashboard-png deps apt venv clean
 
 run: deps
 	$(VENV)/bin/brandguard check policies/default.yaml
@@ -33,6 +36,15 @@ eval: deps
 	  $(VENV)/bin/brandguard eval --labels ../shared/corpus/labels.csv --root ../shared/corpus \
 	    --json build/eval.json --png build/eval.png $(EVAL_ARGS); \
 	else echo "../shared/corpus not present: nothing to evaluate"; fi
+
+bench: deps
+	@missing=""; for p in $(BENCH_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; fi
+	@[ -x $(VENV)/bin/py-spy ] || $(PY) -m pip install -q 'py-spy>=0.3.14,<1'
+	$(SUDO) $(PY) bench/run.py $(BENCH_ARGS)
+
+bench-smoke:
+	$(MAKE) bench BENCH_ARGS="-n 300 --reps 1 --skip scan"
 
 dashboard-png: deps
 	$(PY) tools/dashboard_png.py --demo --out build/dashboard.png

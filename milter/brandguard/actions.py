@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from brandguard.model import Action, MessageContext, Reply, Verdict
 
-OUR_HEADERS = ("X-Brandguard-Verdict", "X-Brandguard-Score", "X-Brandguard-Rules", "X-Brandguard-Brands")
+OUR_HEADERS = ("X-Brandguard-Verdict", "X-Brandguard-Score", "X-Brandguard-Rules", "X-Brandguard-Brands",
+               "X-Brandguard-Reason")
 _UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
@@ -73,6 +74,8 @@ def plan(
     reason = None
     if verdict.action is Action.QUARANTINE:
         reason = safe_header_value(verdict.reason or "brandguard", 200)
+        # Postfix neither stores nor logs the milter's quarantine text: keep it with the message
+        headers.append(("X-Brandguard-Reason", reason))
     return ActionPlan(
         result="accept",
         add_headers=tuple((n, safe_header_value(v)) for n, v in headers),

@@ -175,7 +175,8 @@ def cmd_allow(args) -> int:
 
     policy = policy_path(args)
     current = load_policy(policy)  # an already broken policy is reported as it is, before we touch anything
-    problems = [f"unknown brand {b!r}" + "".join(f"; did you mean {m!r}?" for m in difflib.get_close_matches(b, current.brand_ids, 1))
+    problems = [f"unknown brand {b!r}" + "".join(f"; did you mean {m!r}?"
+                                                 for m in difflib.get_close_matches(b, current.brand_ids, 1))
                 for b in sorted(set(args.brand or []) - set(current.brand_ids))]
     if problems:
         raise AllowError([*problems, "brand ids are the `id:` values of the policy's brand files (catalogue.brands)"])
@@ -197,6 +198,9 @@ def cmd_allow(args) -> int:
         _restore(target, before, created_dir)
         print(f"{target}: not changed; with the new entry the policy is invalid:", file=sys.stderr)
         raise AllowError(exc.problems) from None
+    except BaseException:
+        _restore(target, before, created_dir)  # whatever went wrong, the daemon must not find a half-checked file
+        raise
     brands = ", ".join(sorted(set(args.brand))) if args.brand else "all brands"
     print(f"{target}: allowed {', '.join(sorted(set(args.sender_domain)))} for {brands}: {args.reason}")
     print(f"policy {new.hash} OK ({len(new.spec.allow)} allow entries)")

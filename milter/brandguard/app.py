@@ -33,6 +33,8 @@ class App:
         self.pipeline = Pipeline(settings, self.store, authenticator=authenticator,
                                  trust_authres=trust_authres, metrics=metrics)
         self._inflight = 0
+        self._transactions = 0  # SMTP transactions between MAIL FROM and end-of-message/abort
+        self.stopping = False  # set at shutdown: new transactions are answered 4xx
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._executor_pid = 0
         self._inflight_lock = threading.Condition()
@@ -89,10 +91,19 @@ class App:
             self._executor_pid = os.getpid()
         return self._executor
 
-    def wait_idle(self, timeout: float) -> bool:
-        """Block until no message is being analysed (graceful shutdown), at most `timeout` seconds."""
+    def begin_transaction(self) -> None:
         with self._inflight_lock:
-            return self._inflight_lock.wait_for(lambda: self._inflight == 0, timeout)
+            self._transactions += 1
+
+    def end_transaction(self) -> None:
+        with self._inflight_lock:
+            self._transactions -= 1
+            self._inflight_lock.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no transaction is open nor message analysed (graceful shutdown), at most `timeout`."""
+        with self._inflight_lock:
+            return self._inflight_lock.wait_for(lambda: self._inflight == 0 and self._transactions <= 0, timeout)
 
     def record_error(self, stage: str, seconds: float) -> None:
         if self.metrics is not None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import subprocess
 from dataclasses import asdict, dataclass, field
@@ -12,7 +13,8 @@ from brandguard.errors import QuarantineError
 
 # Short (hex) and long (enable_long_queue_ids) Postfix queue ids; also keeps "ALL" and "-" away from postsuper.
 QUEUE_ID = re.compile(r"^[0-9A-Za-z]{6,20}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\udc80-\udcff]")
+# C0/C1 controls (terminal escapes), bidi overrides (text that displays as something else), undecodable bytes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
 
 
 @dataclass
@@ -71,7 +73,10 @@ def _decoded(raw: str) -> str:
 
 def clean(text: str) -> str:
     """Printable text only: held mail is attacker-written and must not drive the admin's terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()) & 0xff:02x}", text)
+    def escape(m: re.Match) -> str:
+        c = ord(m.group())
+        return f"\\x{c & 0xff:02x}" if c < 0x100 or c >= 0xdc80 else f"\\u{c:04x}"
+    return _CONTROL.sub(escape, text)
 
 
 def parse_postqueue_json(out: str) -> list[dict]:
@@ -115,17 +120,20 @@ class PostfixQueue:
         if proc.returncode != 0:
             # Postfix tools write their errors to the mail log, not to stderr, unless stderr is a terminal.
             why = proc.stderr.decode(errors="replace").strip() or "no message; see the Postfix mail log"
-            raise QuarantineError(f"{' '.join(argv)} failed (exit {proc.returncode}): {why} "
-                                  "(these commands need root)")
+            root = "" if os.geteuid() == 0 else " (these commands need root)"
+            raise QuarantineError(f"{' '.join(argv)} failed (exit {proc.returncode}): {why}{root}")
         return proc.stdout
 
-    def held(self) -> list[Held]:
-        """Every message on the hold queue, with its headers."""
+    def held(self, only: set[str] | None = None) -> list[Held]:
+        """Every message on the hold queue (or those of `only`), with its headers."""
         out = []
         for q in self.entries("hold"):
+            if only is not None and q["queue_id"] not in only:
+                continue
             try:
                 # Without -e, postcat prints the content alone, without its "*** ..." record markers.
-                headers = parse_headers(self._cmd("postcat", "-h", "-q", q["queue_id"]).decode("utf-8", errors="replace"))
+                raw = self._cmd("postcat", "-h", "-q", q["queue_id"])
+                headers = parse_headers(raw.decode("utf-8", errors="replace"))
             except QuarantineError:
                 continue  # released or deleted between the listing and now
             out.append(Held.from_queue(q, headers))

@@ -36,8 +36,10 @@ class PolicyStore:
 
     def _fingerprint(self) -> tuple:
         files = set(self._policy.sources) | {self.path}
-        for pattern_dir in {p.parent for p in files}:
-            files |= set(pattern_dir.glob("*.yaml"))
+        # include folders too, so that a first file dropped into an empty local.d/ is noticed
+        dirs = {p.parent for p in files} | {(self.path.parent / inc).parent for inc in self._policy.spec.include}
+        for folder in dirs:
+            files |= set(folder.glob("*.yaml"))
         stamp = []
         for f in sorted(files):
             try:

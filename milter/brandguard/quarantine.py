@@ -17,6 +17,10 @@ _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+def _now() -> float:
+    return time.time()  # one place for tests to move the clock
+
+
 def parse_age(text: str) -> int:
     m = _DURATION.match(text.strip())
     if not m:
@@ -26,7 +30,7 @@ def parse_age(text: str) -> int:
 
 def select(messages: list[Held], args, now: float | None = None) -> list[Held]:
     """The `list` filters; every given filter must match."""
-    now = time.time() if now is None else now
+    now = _now() if now is None else now
     out = []
     for m in messages:
         if not (m.ours or args.all):
@@ -73,7 +77,7 @@ def cmd_list(args) -> int:
 
 def _find(queue: PostfixQueue, ids: list[str], allow_foreign: bool) -> tuple[list[Held], int]:
     """The held messages named by `ids`; every id that is not one is reported, and counted as a failure."""
-    held = {m.queue_id: m for m in queue.held()}
+    held = {m.queue_id: m for m in queue.held(only=set(ids))}
     found, failed = [], 0
     for qid in ids:
         m = held.get(qid) if QUEUE_ID.match(qid) else None
@@ -103,7 +107,8 @@ def cmd_show(args) -> int:
         sys.stdout.buffer.write(text.encode("utf-8", errors="surrogateescape"))
         return EXIT_OK
     r = m.record()
-    for key in ("queue_id", "arrived", "size", "sender", "recipients", "subject", "verdict", "score", "rules", "brands"):
+    for key in ("queue_id", "arrived", "size", "sender", "recipients", "subject", "verdict", "score", "rules",
+                "brands"):
         value = ", ".join(r[key]) if isinstance(r[key], list) else r[key]
         print(clean(f"{key + ':':<12}{'-' if value in (None, '') else value}"))
     print("-" * 72)
@@ -130,6 +135,11 @@ def _act(args, verb: str) -> int:
             print(f"{m.queue_id}: still on the hold queue after postsuper; see the Postfix mail log", file=sys.stderr)
         else:
             print(clean(f"{m.queue_id}: {verb} (from {m.sender or '<>'}, subject {m.subject[:60]!r})"))
+            days = (_now() - m.arrival_time) / 86400
+            if verb == "released" and days > 3:
+                # Mail on hold does not expire, but its age counts again once released.
+                print(f"{m.queue_id}: held {days:.0f} days; near or past maximal_queue_lifetime (default 5d) a "
+                      "temporary delivery failure bounces it", file=sys.stderr)
     return EXIT_FAIL if failed else EXIT_OK
 
 
@@ -182,16 +192,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                          "subject. Filters combine: a message is listed when it matches every filter given."))
     ls.add_argument("--json", action="store_true", help="one JSON object per message (queue_id, arrival_time, "
                     "arrived, size, sender, recipients, subject, brandguard, verdict, score, rules, brands)")
-    ls.add_argument("--brand", action="append", metavar="B", help="only messages claiming brand B (repeatable: any of them)")
-    ls.add_argument("--rule", action="append", metavar="R", help="only messages where rule or check R fired (repeatable)")
-    ls.add_argument("--older-than", type=parse_age, metavar="AGE", help="only messages held longer than AGE: 90s, 30m, 2h, 1d, 1w")
+    ls.add_argument("--brand", action="append", metavar="B",
+                    help="only messages claiming brand B (repeatable: any of them)")
+    ls.add_argument("--rule", action="append", metavar="R",
+                    help="only messages where rule or check R fired (repeatable: any of them)")
+    ls.add_argument("--older-than", type=parse_age, metavar="AGE",
+                    help="only messages held longer than AGE: 90s, 30m, 2h, 1d, 1w")
     ls.add_argument("--sender", metavar="TEXT", help="only envelope senders containing TEXT (case-insensitive)")
     ls.add_argument("--recipient", metavar="TEXT", help="only messages with a recipient containing TEXT")
     ls.add_argument("--all", action="store_true", help="also list holds brandguard did not make")
     ls.set_defaults(func=_guard(cmd_list))
 
-    sh = acts.add_parser("show", parents=[common], help="show one held message", formatter_class=raw, epilog=_EPILOG,
-                         description=_wrap("Print brandguard's verdict for a held message, then the message "
+    sh = acts.add_parser("show", parents=[common], help="show one held message", formatter_class=raw,
+                         epilog=_EPILOG, description=_wrap("Print brandguard's verdict for a held message, then the message "
                                            "itself. Control characters are shown escaped (\\x1b): mail may be hostile."))
     sh.add_argument("queue_id", metavar="ID", help="Postfix queue id (from `list`)")
     out = sh.add_mutually_exclusive_group()
@@ -205,8 +218,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                               "X-Brandguard headers. To stop similar mail being held, see `brandguard allow`."),
                              ("delete", "deleted", "Delete held messages from the hold queue (postsuper -d ID "
                               "hold). This cannot be undone; `show --raw > file` keeps a copy.")):
-        a = acts.add_parser(name, parents=[common], help=what.split(":")[0].split(" (")[0].lower(), description=_wrap(what),
-                            epilog=_EPILOG, formatter_class=raw)
+        a = acts.add_parser(name, parents=[common], help=what.split(":")[0].split(" (")[0].lower(),
+                            description=_wrap(what), epilog=_EPILOG, formatter_class=raw)
         a.add_argument("queue_ids", nargs="+", metavar="ID", help="Postfix queue ids (from `list`)")
         a.add_argument("--all", action="store_true", help="also act on holds brandguard did not make")
         a.set_defaults(func=_guard(lambda args, verb=verb: _act(args, verb)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import grp
 import logging
 import os
+import select
 import signal
 import socket
 import threading
@@ -16,6 +17,7 @@ from brandguard.adapter.session import Session
 log = logging.getLogger("brandguard")
 
 # Only what the actuator uses: add/change headers (tags, stripping forged ones) and quarantine.
+SHUTDOWN_GRACE = 30.0  # seconds; below systemd's TimeoutStopSec
 FLAGS = Milter.ADDHDRS | Milter.CHGHDRS | Milter.QUARANTINE
 
 
@@ -67,13 +69,41 @@ def _fix_unix_socket(path: str, mode: str, group: str | None) -> None:
         os.chown(path, -1, grp.getgrnam(group).gr_gid)
 
 
+class Waker:
+    """Wakes the main loop from signal handlers and threads without taking any lock (a self-pipe).
+
+    A handler that called threading.Event.set() could deadlock: Python runs handlers in the main
+    thread, which may be inside that very Event's lock when the signal arrives.
+    """
+
+    def __init__(self):
+        self._r, self._w = os.pipe()
+        os.set_blocking(self._r, False)
+        os.set_blocking(self._w, False)
+        signal.set_wakeup_fd(self._w, warn_on_full_buffer=False)  # the C handler writes here
+
+    def wake(self) -> None:
+        try:
+            os.write(self._w, b"\0")
+        except BlockingIOError:
+            pass  # the pipe is full: the loop is awake anyway
+
+    def wait(self, timeout: float) -> None:
+        select.select([self._r], [], [], timeout)
+        try:
+            while os.read(self._r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+
+
 class Runner:
     """Owns the libmilter main loop in a thread so the Python main thread can take signals."""
 
     def __init__(self, app):
         self.app = app
         self.settings = app.settings
-        self._wake = threading.Event()  # set by signal handlers and by the libmilter thread ending
+        self._waker: Waker | None = None
         self._stopping = False
         self._reloading = False
         self.error: BaseException | None = None
@@ -120,7 +150,8 @@ class Runner:
             self.error = exc
         finally:
             self._stopping = True
-            self._wake.set()
+            if self._waker is not None:
+                self._waker.wake()
 
     def serve(self, on_ready=None) -> int:
         """Serve with one process, or supervise `workers` pre-forked processes; returns the exit code."""
@@ -136,6 +167,7 @@ class Runner:
         """Run until SIGTERM/SIGINT; SIGHUP reloads the policy. Returns the exit code."""
         # The Python main thread does not block these signals (libmilter blocks them only in the
         # threads it starts), and Linux delivers process signals to the main thread first.
+        self._waker = Waker()
         signal.signal(signal.SIGHUP, self._on_hup)
         signal.signal(signal.SIGTERM, self._on_term)
         signal.signal(signal.SIGINT, self._on_term)
@@ -146,8 +178,7 @@ class Runner:
             sd_notify("READY=1\nSTATUS=listening")
         interval = self.settings.watch_interval if self.settings.watch_policy else 3600
         while True:
-            self._wake.wait(interval)
-            self._wake.clear()
+            self._waker.wait(interval)
             if self._stopping:
                 break
             if self._reloading or (self.settings.watch_policy and self.app.store.changed()):
@@ -159,20 +190,21 @@ class Runner:
                     sd_notify("READY=1")
         return self._shutdown(thread, notify)
 
+    # Handlers only set flags; the wakeup fd has already woken the loop.
     def _on_hup(self, *_):
         self._reloading = True
-        self._wake.set()
 
     def _on_term(self, *_):
         self._stopping = True
-        self._wake.set()
 
     def _shutdown(self, thread: threading.Thread, notify: bool = True) -> int:
         if notify:
             sd_notify("STOPPING=1")
         self.app.ready.clear()
-        log.info("stopping: finishing messages in flight")
-        self.app.wait_idle(timeout=30)
+        log.info("stopping: finishing SMTP transactions in flight (new ones are answered 4xx)")
+        self.app.stopping = True
+        if not self.app.wait_idle(timeout=SHUTDOWN_GRACE):
+            log.warning("transactions still open after %ss; stopping anyway (Postfix retries them)", SHUTDOWN_GRACE)
         if thread.is_alive():
             libmilter.stop()
             thread.join(timeout=30)

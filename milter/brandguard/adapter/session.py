@@ -30,6 +30,7 @@ class Session(Milter.Base):
         self.client_addr = ""
         self.client_name = ""
         self.helo_name = ""
+        self.in_transaction = False
         self._reset()
 
     def _reset(self) -> None:
@@ -56,8 +57,14 @@ class Session(Milter.Base):
         self.helo_name = heloname or ""
         return Milter.CONTINUE
 
-    @Milter.noreply
     def envfrom(self, mailfrom, *params):
+        # Not @noreply: at shutdown we must be able to refuse a new transaction (Postfix answers 4xx)
+        if self.app.stopping:
+            self.setreply("421", "4.3.2", "brandguard is restarting, try again later")
+            return Milter.TEMPFAIL
+        self._end_transaction()
+        self.app.begin_transaction()
+        self.in_transaction = True
         self._reset()
         self.mail_from = _text(mailfrom)
         self.auth_authen = _text(self.getsymval("{auth_authen}") or "")
@@ -110,13 +117,22 @@ class Session(Milter.Base):
         started = time.monotonic()
         try:
             outcome = self.app.process(ctx)
+            return actuator.apply(self, outcome, ctx, self.app)
         except Exception:  # the one catch-all: any unexpected failure is answered per on_error, never lost
             return actuator.on_error(self, self.app, ctx, started)
-        return actuator.apply(self, outcome, ctx, self.app)
+        finally:
+            self._end_transaction()
+
+    def _end_transaction(self) -> None:
+        if self.in_transaction:
+            self.in_transaction = False
+            self.app.end_transaction()
 
     def abort(self):
+        self._end_transaction()
         self._reset()
         return Milter.CONTINUE
 
     def close(self):
+        self._end_transaction()
         return Milter.CONTINUE

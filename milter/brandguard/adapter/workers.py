@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import threading
 import time
 
-from brandguard.adapter.runner import sd_notify
+from brandguard.adapter.runner import Waker, sd_notify
 
 log = logging.getLogger("brandguard")
 RESPAWN_WINDOW = 60.0  # seconds
@@ -27,8 +26,9 @@ class Supervisor:
         self.on_ready = on_ready
         self.count = runner.settings.workers
         self.children: dict[int, int] = {}  # pid -> slot
-        self._wake = threading.Event()
+        self._waker = None
         self._stopping = False
+        self._hup = False
         self._respawns: list[float] = []
 
     def _spawn(self, slot: int) -> None:
@@ -44,10 +44,11 @@ class Supervisor:
         log.info("worker %d started (pid %d)", slot, pid)
 
     def run(self) -> int:
+        self._waker = Waker()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_term)
         signal.signal(signal.SIGHUP, self._on_hup)
-        signal.signal(signal.SIGCHLD, lambda *_: self._wake.set())
+        signal.signal(signal.SIGCHLD, lambda *_: None)  # the wakeup fd wakes the loop
         for slot in range(self.count):
             self._spawn(slot)
         if self.on_ready:
@@ -55,20 +56,21 @@ class Supervisor:
         self.runner.app.ready.set()
         sd_notify(f"READY=1\nSTATUS={self.count} workers")
         while not self._stopping:
-            self._wake.wait(1.0)
-            self._wake.clear()
+            self._waker.wait(1.0)
+            if self._hup:
+                self._hup = False
+                sd_notify("RELOADING=1")
+                for pid in list(self.children):
+                    os.kill(pid, signal.SIGHUP)
+                sd_notify("READY=1")
             self._reap(respawn=True)
         return self._stop_all()
 
     def _on_hup(self, *_):
-        sd_notify("RELOADING=1")
-        for pid in list(self.children):
-            os.kill(pid, signal.SIGHUP)
-        sd_notify("READY=1")
+        self._hup = True
 
     def _on_term(self, *_):
         self._stopping = True
-        self._wake.set()
 
     def _reap(self, respawn: bool) -> None:
         while self.children:
@@ -110,8 +112,7 @@ class Supervisor:
         deadline = time.monotonic() + 40
         while self.children and time.monotonic() < deadline:
             self._reap(respawn=False)
-            self._wake.wait(0.1)
-            self._wake.clear()
+            self._waker.wait(0.1)
         for pid in list(self.children):
             os.kill(pid, signal.SIGKILL)
         self._reap(respawn=False)

@@ -26,4 +26,8 @@ _MODULES: list[str] = [
     "org_name_mismatch",
     "credential_lure",
     "reward_lure",
+    "action_lure",
+    "suspicious_link",
+    "sender_anomaly",
+    "address_greeting",
 ]

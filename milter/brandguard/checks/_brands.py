@@ -11,7 +11,16 @@ from brandguard.content.urls import in_domain
 from brandguard.model import domain_of
 
 LEVELS = {"body": 1, "subject": 2, "display_name": 3}
-_ORDER = ("display_name", "from_address", "subject", "body", "attachment", "pdf", "docx", "ics", "ocr")
+_ORDER = ("display_name", "from_address", "subject", "forwarded", "signature", "body", "attachment", "pdf", "docx", "ics", "ocr")
+# The text speaks as the brand: "© 2025 Coinbase", "Amazon Support Team", "Regards, the PayPal team". A writer
+# mentioning a brand does not sign with it; a scam without a display name still does.
+_ROLE = (r"(?:support(?:\s+team)?|team|security\s+team|account\s+team|customer\s+(?:service|care|support)|"
+         r"billing\s+(?:team|department)|help\s*desk|notifications?|kundenservice|kundendienst|atendimento)")
+_SIGNED_BEFORE = re.compile(
+    r"(?:©|\(c\)|copyright)\s*(?:\d{4}\s*(?:[-–]\s*\d{4}\s*)?)?$|(?:sincerely|regards|thanks|thank\s+you|"
+    r"atenciosamente|cordialmente|cordialement|grü(?:ß|ss)en|saludos)[,.!]?\s+(?:the\s+|your\s+|ihr\s+|equipe\s+|o\s+)?$",
+    re.I)
+_SIGNED_AFTER = re.compile(r"^\s?(?:" + _ROLE + r"\b|-team\b)", re.I)
 
 
 @dataclass(frozen=True)
@@ -34,12 +43,20 @@ class Claim:
 
 
 def _level(where: str) -> str:
-    return "display_name" if where in ("display_name", "from_address") else "subject" if where == "subject" else "body"
+    if where in ("display_name", "from_address"):
+        return "display_name"
+    return "subject" if where in ("subject", "forwarded", "signature") else "body"
+
+
+def _signed(text: str, start: int, end: int) -> bool:
+    return bool(_SIGNED_BEFORE.search(text[max(0, start - 30):start]) or _SIGNED_AFTER.match(text[end:end + 30]))
 
 
 def _in_address(text: str, start: int, end: int) -> bool:
-    lo = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), text.rfind("<", 0, start))
-    hi = min((i for i in (text.find(" ", end), text.find("\n", end), text.find(">", end)) if i != -1), default=len(text))
+    # an address is one short word: look 100 characters each way, not to the ends of a megabyte of text
+    a, b = max(0, start - 100), min(len(text), end + 100)
+    lo = max(text.rfind(" ", a, start), text.rfind("\n", a, start), text.rfind("<", a, start), a - 1)
+    hi = min((i for i in (text.find(" ", end, b), text.find("\n", end, b), text.find(">", end, b)) if i != -1), default=b)
     return "@" in text[lo + 1:hi]
 
 
@@ -57,6 +74,11 @@ def _in_local(token: str, local: str) -> bool:
     return all(not part or len(part) >= 4 for part in (before, after))
 
 
+def discussion_list(ctx) -> bool:
+    """A post redistributed by a discussion list (RFC 2369 List-Post, Mailman, ezmlm/Yahoo Groups' Mailing-List)."""
+    return any(ctx.header_values(h) for h in ("List-Post", "Mailing-List", "X-Mailman-Version"))
+
+
 def claims(inp: CheckInput) -> dict[str, Claim]:
     """Every catalogue brand named in the message, strongest place first; memoised per message."""
     c, cat = inp.content, inp.catalogue
@@ -66,17 +88,25 @@ def claims(inp: CheckInput) -> dict[str, Claim]:
     if key in c.memo:
         return c.memo[key]
     found: dict[str, list[tuple[str, str]]] = {}
-    # "Re: Dell laptops" is a thread about Dell: a reply or forward subject is no claim of the sender's
-    subject_where = "body" if _REPLY.match(c.subject) else "subject"
+    # "Re: Dell laptops" is a thread about Dell, "[ILUG] Dell Inspiron" a list member's question: the subject of a
+    # reply, a forward or a discussion-list post is a topic, no claim of the sender's. But "RE: Your declined
+    # transaction (Norton)" without In-Reply-To or References is no reply, it is a disguise.
+    ctx = inp.ctx
+    threaded = bool(ctx.header_values("In-Reply-To") or ctx.header_values("References"))
+    replying = bool(_REPLY.match(c.subject)) and (threaded or bool(FORWARD_SUBJECT.match(c.subject)))
+    subject_where = "body" if replying or discussion_list(ctx) else "subject"
     places = [("display_name", c.display_name), (subject_where, c.subject)] + [(t.source, t.text) for t in c.texts]
+    # the sender of a forwarded message ("De: McAfee Department <x@y.example>") speaks inside the forward
+    places += [("forwarded", name) for name in getattr(c, "forwarded_names", ())]
     # "C o i n b a s e": letters spaced out to dodge filters, undone for the headers
     places += [(w, _SPACED.sub(lambda m: m.group().replace(" ", ""), t)) for w, t in places[:2] if _SPACED.search(t)]
     for where, text in places:
         for hit in cat.find_names(text):
             if _in_address(text, hit.start, hit.end):
                 continue  # "someone@hotmail.com" names a mailbox, not the brand
+            signed = where not in ("display_name", "subject") and _signed(text, hit.start, hit.end)
             for brand in hit.owners:
-                found.setdefault(brand, []).append((where, hit.text))
+                found.setdefault(brand, []).append(("signature" if signed else where, hit.text))
     local = compact(c.from_address.split("@")[0]) if "@" in c.from_address else ""
     for brand in cat.brands.values():
         if any(len(t) >= 5 and _in_local(compact(t), local) for t in brand.tokens):

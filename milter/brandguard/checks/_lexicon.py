@@ -94,6 +94,15 @@ CREDENTIAL = {
         r"\bkonto\s+(?:wurde\s+|ist\s+)?(?:vor[üu]bergehend\s+)?(?:gesperrt|eingeschr[äa]nkt|deaktiviert)",
         r"\bcompte\s+(?:a\s+été\s+|est\s+)?(?:temporairement\s+)?(?:suspendu|bloqué|restreint|désactivé)",
         r"\bcuenta\s+(?:ha\s+sido\s+)?(?:suspendida|bloqueada|restringida)",
+        r"\baccount\s+(?:is\s+|wordt\s+)?(?:geblokkeerd|opgeschort|gedeactiveerd|beperkt)",
+    ),
+    # verify/restore/unlock an account or identity: the lure itself; "update your e-mail address" closes genuine notices
+    "account_verify": _rx(
+        r"\b(?:verify|confirm|validate|re-?activate|restore|unlock|secure)\s+(?:your\s+)?(?:\w+\s+)?(?:account|identity|login|"
+        r"credentials|wallet)\b", r"\bupdate\s+your\s+account\b",
+        r"\b(?:bestätigen|verifizieren)\s+sie\s+(?:jetzt\s+)?(?:ihr(?:e|en)?\s+)?(?:konto|identität|daten|zugang)",
+        r"\b(?:verifi|confirm|valid|desbloque|reativ)\w*\s+(?:a\s+|sua\s+|seus?\s+)?(?:conta|identidade|acesso|cadastro)",
+        r"\b(?:vérifie[rz]|confirme[rz]|débloque[rz])\s+(?:votre|vos)\s+(?:compte|identité)",
     ),
     "verify_request": _rx(
         r"\b(?:verify|confirm|validate|update|re-?activate|restore|unlock)\s+(?:your\s+)?(?:account|identity|"
@@ -118,7 +127,11 @@ REWARD = _rx(
     r"\bmystery\s+box\b|\bbo[îi]te\s+myst[èe]re\b|\bcaixa\s+misteriosa\b|\bmystery[\s-]?box\b",
     r"\b(?:einkaufs)?gutschein\b", r"\bpr[äa]mie\b", r"\bgeschenk\b", r"\bgewinn(?:spiel|er|en)?\b",
     r"\b(?:gift\s*card|voucher|reward|prize|loyalty\s+(?:reward|program))s?\b", r"\bcart[ãa]o\s+presente\b",
-    r"\b(?:survey|questionnaire|umfrage|pesquisa|encuesta)\b", r"\bfree\s+(?:gift|iphone|sample|trial)\b",
+    r"\b(?:survey|questionnaire|umfrage|pesquisa|encuesta|enqu[êe]te)\b", r"\bfree\s+(?:\w+\s+){0,2}?(?:gift|iphone|sample|trial|kit)\b",
+    r"\byou(?:'re|\s+are)\s+(?:now\s+)?eligible\b", r"\beligible\s+(?:to\s+(?:receive|claim|win)|for\s+(?:a|an|your)\s+(?:free|reward|gift|bonus))",
+    r"\bclaim\s+(?:it|now|today|yours)\b", r"\bexclusive\s+(?:offer|invitation|reward|gift|bonus)\b", r"\btesters?\b",
+    r"\bpr[êe]mio\b|\bsorteio\b|\bbrinde\b|\bganhou\b|\bganhador", r"\bgeselecteerd\b|\bgewonnen\b|\bwinnen\b",
+    r"\bgewinnchance\b|\bteilnahme\b|\bkostenlos(?:e[nmrs]?)?\b", r"\bgagnant|\bcadeau\b|\bganador|\bregalo\b",
 )
 FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|wg|tr|rv|enc|doorst)\s*:", re.I)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from brandguard.checks._brands import owned_brands, primary
-from brandguard.checks._lexicon import AMOUNT, CALL, CANCEL, CHARGE, DIAL_IN, near
+from brandguard.checks._lexicon import AMOUNT, CALL, CANCEL, CHARGE, DIAL_IN, YOUR_ACCOUNT, near
+from brandguard.checks._lures import TOPICS
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
@@ -19,8 +20,8 @@ class CallbackLure(Check):
     """TOAD / callback phishing: a fake charge plus a number to call, where a 'refund agent' takes over."""
 
     name = "callback_lure"
-    description = "a phone number with a call to action about a charge, renewal, refund or cancellation"
-    outcomes = frozenset({"cancel_or_refund", "charge_notice"})
+    description = "a phone number with a call to action about a charge, renewal, refund, cancellation or sign-in alert"
+    outcomes = frozenset({"cancel_or_refund", "charge_notice", "security_alert"})
     Params = Params
 
     def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
@@ -29,10 +30,16 @@ class CallbackLure(Check):
         if not c.phones or (brand is None and owned_brands(inp)):
             return []  # the brand's own mail with its own numbers
         text = f"{c.subject}\n{c.text_of()}"
+        if brand is None and not YOUR_ACCOUNT.search(text):
+            return []  # "to order your copy, call 1-800-..." is a catalogue; a lure is about the reader's account
         charge = CHARGE.search(text)
         cancel = CANCEL.search(text)
+        alert = None
         if not (charge or cancel) or not (charge or AMOUNT.search(text)):
-            return []
+            # the same scam told as a security alert: "new sign-in detected, if this was not you call ..."
+            alert = TOPICS["security_alert"].search(text)
+            if alert is None:
+                return []
         for phone in c.phones:
             if (cat is not None and cat.phone_owners(phone.e164)) or DIAL_IN.search(phone.context):
                 continue
@@ -41,8 +48,8 @@ class CallbackLure(Check):
             call = near(CALL, ctx, max(pos, 0), max(pos, 0) + len(phone.raw), params.window)
             if not call and phone.where not in ("subject", "display_name"):
                 continue
-            outcome = "cancel_or_refund" if cancel else "charge_notice"
-            why = (cancel or charge).group()
+            outcome = "security_alert" if alert else "cancel_or_refund" if cancel else "charge_notice"
+            why = (alert or cancel or charge).group()
             evidence = f"{phone.e164} ({phone.type}, in {phone.where}) with \"{call.group() if call else phone.where}\" and \"{why}\""
             return [self.finding(outcome, b, evidence, phone.where) for b in [brand]]
         return []

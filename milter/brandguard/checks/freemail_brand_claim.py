@@ -2,10 +2,16 @@
 from __future__ import annotations
 
 from brandguard.checks._brands import brand_name, domain_is_brands, suspects
-from brandguard.checks._lexicon import AMOUNT, TRANSACTION
+from brandguard.checks._lexicon import AMOUNT, CREDENTIAL, TRANSACTION
+from brandguard.checks._lures import TOPICS
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
+
+
+def _alert(text: str):
+    """The account stories a brand tells its customers: a sign-in alert, "verify your identity"."""
+    return TOPICS["security_alert"].search(text) or CREDENTIAL["account_verify"].search(text)
 
 
 _SYSTEM = frozenset({"postmaster", "mailer-daemon", "no-reply", "noreply", "do-not-reply", "donotreply"})
@@ -24,8 +30,8 @@ class FreemailBrandClaim(Check):
         if not c.from_domain or not cat.is_freemail(c.from_domain):
             return []
         text = f"{c.subject}\n{c.text_of()}"
-        # receipts and renewals name an amount or a phone: a personal note about a product does not
-        voice = TRANSACTION.search(text) and (AMOUNT.search(text) or c.phones)
+        # receipts and renewals name an amount or a phone, alerts tell an account story: a personal note does not
+        voice = (TRANSACTION.search(text) and (AMOUNT.search(text) or c.phones)) or _alert(text)
         local = c.from_address.split("@")[0]
         out = []
         for brand, claim in suspects(inp, "body").items():

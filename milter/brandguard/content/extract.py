@@ -18,7 +18,11 @@ from brandguard.model import MessageContext, domain_of
 _FORWARD_MARK = re.compile(
     r"(-{3,}\s*(forwarded message|original message|mensagem encaminhada|weitergeleitete nachricht)\s*-{3,}"
     r"|begin forwarded message:)", re.I)
-_FORWARD_FROM = re.compile(r"^[>*\s]*from:\s*\*?\s*(.+)$", re.I | re.M)
+_FORWARD_FROM = re.compile(r"^[>*\s]*(?:from|de|von|van|da|fr[åa])\s*:\s*\*?\s*(.+)$", re.I | re.M)
+# "Fw: ..." / "ENC: ..." whose body opens with the quoted headers ("De: ... Enviado: ... Assunto: ...")
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|wg|tr|rv|enc|doorst)\s*:", re.I)
+_FORWARD_HEAD = 3000
+_HEADER_CHARS = 2000  # characters of a display name or subject analysed
 _IMAGE_EXT = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".bmp", ".webp")
 
 
@@ -54,7 +58,7 @@ class _Builder:
             return ""
         self.texts.append(TextPart(source, text, name))
         self.links.extend(urls.links_in_text(text, source))
-        styled_digits = any(unicodedata.category(c) == "Nd" and not c.isascii() for c in raw)
+        styled_digits = not raw.isascii() and any(unicodedata.category(c) == "Nd" and not c.isascii() for c in raw)
         known = {p.e164 for p in self.phones}
         for phone in find_phones(text, source, self.s.phone_region, styled_digits):
             if phone.e164 not in known:
@@ -63,6 +67,8 @@ class _Builder:
 
     def add_html(self, source: str, raw: str, name: str = "") -> None:
         rendered = htmltext.render(raw)
+        if rendered.truncated:
+            self.defects.append("html_truncated")
         self.add_text(source, rendered.visible, name)
         hidden = normalise(rendered.hidden).text
         if hidden:
@@ -123,7 +129,7 @@ _ANGLE = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>")
 def _address(ctx: MessageContext, name: str) -> tuple[str, str]:
     """(display name, address) of the first mailbox; tolerates the broken From lines spammers write
     ('Microsoft account team ,_<x@y.example>'), where a strict parser would lose the address."""
-    values = [decode_header_value(v) for v in ctx.header_values(name)]
+    values = [decode_header_value(v[: 8 * _HEADER_CHARS]) for v in ctx.header_values(name)[:1]]
     if not values:
         return "", ""
     value = " ".join(values[0].split())
@@ -141,14 +147,20 @@ def _address(ctx: MessageContext, name: str) -> tuple[str, str]:
     return value, ""
 
 
-def _forwarded_from(body: str, attached: list[str]) -> tuple[str, ...]:
-    found = [pairs[0][1] for a in attached if a and (pairs := parse_addresses([decode_header_value(a)]))]
+def _forwarded(body: str, attached: list[str], subject: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(addresses, display names) of the senders of forwarded or attached messages."""
+    found = [pairs[0] for a in attached if a and (pairs := parse_addresses([decode_header_value(a)]))]
     mark = _FORWARD_MARK.search(body)
-    if mark:
-        for m in _FORWARD_FROM.finditer(body, mark.end()):
-            addrs = re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", m.group(1))
-            found.extend(addrs[:1])
-    return tuple(dict.fromkeys(a.lower() for a in found if "@" in a))
+    start = mark.end() if mark else 0 if _FORWARD_SUBJECT.match(subject) else -1
+    if start >= 0:
+        for m in _FORWARD_FROM.finditer(body, start, start + _FORWARD_HEAD if not mark else len(body)):
+            addr = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", m.group(1))
+            if addr:
+                # "McAfee Department <x@y.example> Enviado: ..." : the name is what precedes the address
+                name = m.group(1)[: addr.start()].strip(" \t\"'<[(:*")
+                found.append((name[:100], addr.group()))
+    pairs = [(n, a.lower()) for n, a in found if "@" in a]
+    return tuple(dict.fromkeys(a for _, a in pairs)), tuple(dict.fromkeys(n for n, _ in pairs if n))
 
 
 def extract(ctx: MessageContext, settings: ContentSettings | None = None) -> Content:
@@ -156,7 +168,9 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None) -> Con
     s = settings or ContentSettings()
     b = _Builder(s)
     display, address = _address(ctx, "From")
-    subject_raw = decode_header_value(ctx.first_header("Subject") or "")
+    display = display[:_HEADER_CHARS]
+    # a reader sees one line of subject: a 512 KB Subject is an attack on the analyser, not text to analyse
+    subject_raw = decode_header_value((ctx.first_header("Subject") or "")[: 8 * _HEADER_CHARS])[:_HEADER_CHARS]
     head = normalise(display + "\n" + subject_raw)  # counts invisible characters in headers too
     b.zero_width, b.bidi, b.styled = head.zero_width, head.bidi, head.styled
     w = walk(ctx.message, s)
@@ -174,6 +188,7 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None) -> Con
     reply_to = tuple(a.lower() for _, a in parse_addresses([decode_header_value(v) for v in ctx.header_values("Reply-To")]) if a)
     return_path = ctx.envelope.mail_from or (ctx.first_header("Return-Path") or "")
     body = "\n\n".join(t.text for t in b.texts if t.source == "body")
+    forwarded = _forwarded(body, w.attached_from, subject)
     return Content(
         display_name=normalise(display).text,
         from_address=address.lower(),
@@ -187,7 +202,8 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None) -> Con
         links=tuple(b.links),
         phones=tuple(b.phones),
         attachments=tuple(attachments),
-        forwarded_from=_forwarded_from(body, w.attached_from),
+        forwarded_from=forwarded[0],
+        forwarded_names=forwarded[1],
         counters=Counters(b.zero_width, b.bidi, b.styled, b.hidden_chars, w.parts, ocr_images),
         defects=tuple(dict.fromkeys(b.defects)),
     )

@@ -5,6 +5,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 
 _VOID = frozenset("area base br col embed hr img input link meta param source track wbr keygen".split())
@@ -18,6 +19,12 @@ _CELL = frozenset({"td", "th"})
 _WHITE = {"#fff", "#ffffff", "white", "rgb(255,255,255)", "#fefefe", "#fdfdfd", "rgba(255,255,255,1)"}
 _ZERO = re.compile(r"^(0|0?\.0+|[01](\.0+)?px|0(\.0+)?(pt|em|rem|%))$")
 _MAX_DATA_IMAGE = 4_000_000
+# Start tags rendered at most: real mail has a few thousand; 2 MB of "<b>x</b>" has 150,000 and html.parser
+# needs seconds for them. Past the limit the markup is stripped by a regex instead (no hidden-text analysis),
+# so padding the top of a lure with tags does not hide its text.
+MAX_TAGS = 30_000
+_CHUNK = 65_536
+_TAG = re.compile(r"<[^<>]{0,4000}>")
 
 
 @dataclass
@@ -28,6 +35,7 @@ class HtmlText:
     hidden: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)  # (href, anchor text)
     images: list[bytes] = field(default_factory=list)  # decoded data: URI images, for OCR
+    truncated: bool = False  # more than MAX_TAGS start tags: the rest was not rendered
 
 
 def _style(decl: str) -> dict[str, str]:
@@ -53,6 +61,8 @@ class _Renderer(HTMLParser):
         self.links: list[tuple[str, str]] = []
         self.images: list[bytes] = []
         self._anchor: tuple[str, list[str]] | None = None
+        self._open: dict[str, int] = {}  # open elements per tag: an end tag matching none costs O(1), not O(depth)
+        self.tags = 0
 
     # state of the innermost element: (hidden, dropped, fg, bg, tiny font)
     def _top(self) -> tuple[bool, bool, str | None, str | None, bool]:
@@ -67,6 +77,7 @@ class _Renderer(HTMLParser):
         return hidden or tiny or same, dropped
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags += 1
         a = {k.lower(): (v or "") for k, v in attrs}
         hidden, dropped, fg, bg, tiny = self._top()
         st = _style(a.get("style", ""))
@@ -98,6 +109,7 @@ class _Renderer(HTMLParser):
             self.stack.pop()
         else:
             self.stack.append((tag, hidden, dropped, fg, bg, tiny))
+            self._open[tag] = self._open.get(tag, 0) + 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -107,11 +119,16 @@ class _Renderer(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "a":
             self._close_anchor()
-        for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i][0] == tag:
-                del self.stack[i + 1:]
+        if not self._open.get(tag):
+            return  # "</span>" with no open span: ignored, as browsers do
+        # pop up to and including the innermost open `tag`; each element is popped once, so linear overall
+        while self.stack:
+            top = self.stack[-1][0]
+            if top == tag:
                 inv, drop = self._invisible()
-                self.stack.pop()
+            self.stack.pop()
+            self._open[top] -= 1
+            if top == tag:
                 if tag in _BLOCK:
                     self._emit("\n", inv, drop)
                 return
@@ -158,10 +175,17 @@ class _Renderer(HTMLParser):
 def render(html: str) -> HtmlText:
     """Render HTML to visible text; never raises on malformed markup."""
     r = _Renderer()
+    pos, rest = 0, ""
     try:
-        r.feed(html)
+        while pos < len(html) and r.tags <= MAX_TAGS:
+            r.feed(html[pos:pos + _CHUNK])
+            pos += _CHUNK
+        if pos < len(html):
+            rest, r.rawdata = r.rawdata + html[pos:], ""  # with the tag the parser holds, cut at a chunk's end
         r.close()
     except (AssertionError, ValueError, IndexError):  # html.parser edge cases on broken markup
         pass
     r._close_anchor()
-    return HtmlText("".join(r.visible), "".join(r.hidden), r.links, r.images)
+    if rest:
+        r.visible.append(" " + unescape(_TAG.sub(" ", rest)))
+    return HtmlText("".join(r.visible), "".join(r.hidden), r.links, r.images, bool(rest))

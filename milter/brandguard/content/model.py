@@ -77,6 +77,7 @@ class Content:
     phones: tuple[Phone, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     forwarded_from: tuple[str, ...] = ()  # From addresses of forwarded / attached messages
+    forwarded_names: tuple[str, ...] = ()  # their display names ("McAfee Department"), for claims made inside
     counters: Counters = field(default_factory=Counters)
     defects: tuple[str, ...] = ()
     # per-message memo for values derived by checks (brand claims); not part of equality

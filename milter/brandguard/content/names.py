@@ -9,6 +9,9 @@ import re2
 from brandguard.content.normalize import skeleton
 
 _SEP = r"[\s\-_.]*"  # "Trend Micro", "TrendMicro", "Trend-Micro", "Trend_Micro"
+# 8-bit header bytes arrive surrogate-escaped; re2 takes only encodable text (same length kept for offsets)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_HITS = 2000  # names reported per text: enough for any claim, bounded for "Norton " repeated a million times
 
 
 def compact(name: str) -> str:
@@ -54,7 +57,7 @@ class NameMatcher:
         """Every non-overlapping name occurrence, in text order."""
         if not text or self._regex is None:
             return []
-        skel = skeleton(text).replace("_", " ")
+        skel = _SURROGATE.sub("?", skeleton(text).replace("_", " "))
         hits = []
         for m in self._regex.finditer(skel):
             start, end = m.start(), m.end()
@@ -68,6 +71,8 @@ class NameMatcher:
                     owners |= exact_owners
             if owners:
                 hits.append(NameHit(key, tuple(sorted(owners)), written, start, end))
+                if len(hits) >= MAX_HITS:
+                    break
         return hits
 
 

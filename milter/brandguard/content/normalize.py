@@ -8,6 +8,8 @@ from dataclasses import dataclass
 # Invisible characters used to split brand names ("Nor\u200bton") so filters miss them.
 ZERO_WIDTH = frozenset(
     "\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u00ad\u034f\u115f\u1160\u3164\uffa0"
+) | frozenset(  # variation selectors and tag characters render as nothing after a letter ("Co\U000e0139inbase")
+    chr(c) for r in (range(0xFE00, 0xFE10), range(0xE0000, 0xE0080), range(0xE0100, 0xE01F0)) for c in r
 )
 # Bidi controls reorder what is displayed ("moc.lapyap" shown as "paypal.com").
 BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
@@ -29,6 +31,8 @@ _CONFUSABLES = {
     "0": "o", "1": "l", "i": "l",
 }
 _SKELETON_TABLE = str.maketrans(_CONFUSABLES)
+# Capitals whose lower case no longer looks Latin: Greek Μ Ν Η Υ Ζ read as M N H Y Z, but μ ν η υ ζ do not.
+_CAPITALS = {"Μ": "m", "Ν": "n", "Η": "h", "Υ": "y", "Ζ": "z", "Ϲ": "c", "Ꮯ": "c", "Ꭰ": "d", "Ꮃ": "w"}
 
 
 @dataclass(frozen=True)
@@ -44,16 +48,23 @@ class Normalised:
 _BIDI_OVERRIDES = BIDI - {"\u200e", "\u200f", "\u061c"}
 _INTRA_WORD_ZW = re.compile("(?<=\\w)[" + "".join(sorted(ZERO_WIDTH)) + "]+(?=\\w)")
 _STYLED_RANGES = ((0x1D400, 0x1D7FF), (0xFF01, 0xFF5E), (0x2460, 0x24FF), (0x1F100, 0x1F1FF))
+# character classes instead of per-character Python tests: normalise() meets megabytes of hostile text
+_BIDI_RX = re.compile("[" + "".join(sorted(_BIDI_OVERRIDES)) + "]")
+_STYLED_RX = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _STYLED_RANGES) + "]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
 def normalise(text: str) -> Normalised:
     """NFKC-fold, drop invisible and bidi controls (counting them), collapse runs of blanks."""
-    zw = len(_INTRA_WORD_ZW.findall(text))
-    bidi = sum(1 for c in text if c in _BIDI_OVERRIDES)
-    styled = sum(1 for c in text if any(lo <= ord(c) <= hi for lo, hi in _STYLED_RANGES))
-    out = unicodedata.normalize("NFKC", text.translate(_DROP))
+    if text.isascii():
+        zw = bidi = styled = 0
+        out = text
+    else:
+        zw = len(_INTRA_WORD_ZW.findall(text))
+        bidi = len(_BIDI_RX.findall(text))
+        styled = len(_STYLED_RX.findall(text))
+        out = unicodedata.normalize("NFKC", text.translate(_DROP))
     out = _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", out.replace("\r\n", "\n").replace("\r", "\n")))
     return Normalised(out.strip(), zw, bidi, styled)
 
@@ -65,6 +76,8 @@ def clean(text: str) -> str:
 
 def _fold_char(c: str) -> str:
     # accents are kept: "über" is a German word, not Uber; homographs come from other scripts
+    if c in _CAPITALS:
+        return _CAPITALS[c]
     low = c.lower()
     return low if len(low) == 1 else c
 

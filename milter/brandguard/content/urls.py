@@ -54,6 +54,14 @@ def has_public_suffix(host: str) -> bool:
         return False
 
 
+def has_known_tld(host: str) -> bool:
+    """True when the last label is a top-level domain of the public suffix list ('mail.local' is not)."""
+    try:
+        return _psl().publicsuffix(host.lower().rstrip(".")) is not None
+    except Exception:
+        return False
+
+
 def in_domain(host: str, domain: str) -> bool:
     """host equals domain or is a subdomain of it."""
     host, domain = host.lower().rstrip("."), domain.lower().rstrip(".")

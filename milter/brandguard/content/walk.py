@@ -72,21 +72,27 @@ def _visit(part: Message, s: ContentSettings, w: Walk, depth: int, attached: boo
         w.defects.append("scan_limit")
         data = data[: max(0, s.max_scan_bytes - w.scanned)]
     w.scanned += len(data)
-    try:
-        filename = part.get_filename() or ""
-    except Exception:
-        filename = ""
-    disposition = (part.get_content_disposition() or "").lower()
+    filename = _param(part.get_filename, "")
+    disposition = str(_param(part.get_content_disposition, "")).lower()
     w.leaves.append(
         Leaf(
             content_type=ctype,
             filename=str(filename),
             data=data,
-            charset=part.get_content_charset() or "utf-8",
+            charset=str(_param(part.get_content_charset, "") or "utf-8"),
             attachment=attached or disposition == "attachment" or bool(filename),
             depth=depth,
         )
     )
+
+
+def _param(getter, default: str):
+    """A MIME parameter, or `default` when the stdlib chokes on it (RFC 2231 'name*' fragments raise
+    IndexError or TypeError from email.utils.decode_params)."""
+    try:
+        return getter() or default
+    except Exception:
+        return default
 
 
 def decode_text(leaf: Leaf) -> str:

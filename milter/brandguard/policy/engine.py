@@ -147,7 +147,7 @@ def _apply_allow(spec: schema.PolicyFile, facts: Facts, findings: list[Finding],
             reasons.append(f"allow: {entry.reason}")
             if entry.brands == "all":
                 return []
-            findings = [f for f in findings if f.brand not in entry.brands and f.brand is not None]
+            findings = [f for f in findings if f.brand is None or f.brand not in entry.brands]
     return findings
 
 

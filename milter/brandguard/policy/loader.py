@@ -105,7 +105,13 @@ def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
     if problems:
         raise PolicyError(problems)
 
-    merged = spec.model_copy(update={"rules": live_rules, "allow": allow, "recipient_overrides": overrides,
+    live_allow = []
+    for entry in allow:
+        if entry.expires and entry.expires < today:
+            warnings.append(f"allow entry ({entry.reason}) expired on {entry.expires} and is ignored")
+        else:
+            live_allow.append(entry)
+    merged = spec.model_copy(update={"rules": live_rules, "allow": live_allow, "recipient_overrides": overrides,
                                      **overrides_top})
     sources = tuple(d.path for d in docs) + tuple(getattr(catalogue, "sources", ()) or ())
     digest = hashlib.sha256()

@@ -1,0 +1,34 @@
+"""action_lure: the story that makes a reader click (parcel fee, expired protection, document, wallet, points, sign-in alert)."""
+from __future__ import annotations
+
+from brandguard.checks._brands import brand_name, owned_brands, primary
+from brandguard.checks._lures import TOPICS, URGENCY
+from brandguard.checks.base import Check, CheckInput, CheckParams
+from brandguard.checks.registry import register
+from brandguard.model import Finding
+
+
+@register
+class ActionLure(Check):
+    """Scams change brands and wording monthly but retell a handful of stories; each is matched in several languages."""
+
+    name = "action_lure"
+    description = "a parcel fee, lapsed protection, document to sign, wallet to verify, expiring points or sign-in alert"
+    outcomes = frozenset(TOPICS)
+
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        c = inp.content
+        brand = primary(inp)
+        if brand is None and owned_brands(inp):
+            return []  # a company's own notices tell these stories honestly
+        if not c.phones and not any(l.kind in ("href", "text", "annotation") for l in c.links):
+            return []  # no way to act on the story: news or a discussion
+        text = f"{c.subject}\n{c.text_of()}"
+        for topic, pattern in TOPICS.items():
+            m = pattern.search(text)
+            if m:
+                urgent = URGENCY.search(text)
+                who = f"{brand_name(inp, brand)}: " if brand else ""
+                ev = f"{who}\"{' '.join(m.group().split())[:80]}\"" + (f", urged \"{urgent.group()}\"" if urgent else "")
+                return [self.finding(topic, brand, ev, "body")]
+        return []

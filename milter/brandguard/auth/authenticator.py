@@ -33,9 +33,13 @@ class Authenticator:
         if s.enable_spf:
             spf_result = spf.check_host(view, env.client_addr, env.mail_from, env.helo, receiver=s.authserv_id)
             spf_helo = spf.check_helo(view, env.client_addr, env.helo, receiver=s.authserv_id)
-        raw = ctx.raw_bytes() if (s.enable_dkim or s.enable_arc) else b""
+        # Rebuilding and re-parsing the whole message costs more than all DNS work on a warm cache,
+        # so do it only when there is a signature or seal to verify.
+        has_dkim = s.enable_dkim and bool(ctx.header_values("DKIM-Signature"))
+        has_arc = s.enable_arc and bool(ctx.header_values("ARC-Seal"))
+        raw = ctx.raw_bytes() if (has_dkim or has_arc) else b""
         signatures: tuple = ()
-        if s.enable_dkim:
+        if has_dkim:
             signatures = dkim.verify_all(view, raw, min_key_bits=s.dkim_min_key_bits,
                                          body_truncated=ctx.body_truncated, now=self._clock)
         dmarc_result = DmarcResult()
@@ -45,7 +49,7 @@ class Authenticator:
             dmarc_result = dmarc.evaluate(view, author, spf_result, signatures,
                                           mode=s.dmarc_mode, sample_key=sample.strip())
         arc_result = ArcResult()
-        if s.enable_arc:
+        if has_arc:
             arc_result = arc.verify_chain(view, raw, dmarc=dmarc_result if s.enable_dmarc else None,
                                           trusted_sealers=s.trusted_arc_sealers,
                                           min_key_bits=s.dkim_min_key_bits)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 ACTIONS = ("accept", "tag", "quarantine", "reject", "error")
 _RANK = {"accept": 0, "error": 0, "tag": 1, "quarantine": 2, "reject": 3}
-LURES = {"callback_lure", "payment_lure", "credential_lure", "remote_access_lure", "reward_lure"}
+LURES = {"callback_lure", "payment_lure", "credential_lure", "remote_access_lure", "reward_lure", "action_lure"}
 # (id, group, at least this action, op, threshold); groups are defined in _groups()
 TARGETS = (
     ("callback_quarantine", "brand_callback", "quarantine", ">=", 0.97),
@@ -60,7 +60,10 @@ def _scan(item: tuple[str, str, str, str]) -> dict:
             "top": [f"{f.check}/{f.outcome}" + (f"[{f.brand}]" if f.brand else "") + f": {f.evidence[:100]}"
                     for f in ranked[:4]], "ms": round(outcome.seconds * 1000, 1)}
     if label != "ham" and _RANK[row["action"]] < 2:
-        row["reason"] = _reason(row, data)
+        try:
+            row["reason"] = _reason(row, data)
+        except Exception as exc:  # noqa: BLE001 - the diagnosis is a convenience; the verdict is what counts
+            row["reason"] = f"not diagnosed ({type(exc).__name__})"
     return row
 
 
@@ -149,6 +152,8 @@ def summarise(rows: list[dict], vendors: frozenset[str]) -> dict:
             b["n"] += 1
             b["tag"] += reached(r, "tag")
             b["quarantine"] += reached(r, "quarantine")
+    for v in vendors - set(brands):
+        brands[v] = {"n": 0, "tag": 0, "quarantine": 0, "vendor": True}  # listed, so a gap in the corpus shows
     fps = [r for r in rows if r["label"] == "ham" and reached(r, "tag")]
     misses = [r for r in rows if (r["label"] == "brand_callback" and not reached(r, "quarantine"))
               or (r["label"] == "brand_impersonation" and not reached(r, "tag"))]
@@ -169,9 +174,9 @@ def render(report: dict, out=None) -> None:
     brands = report["brands"]
     top = sorted(brands, key=lambda b: (-brands[b]["n"], b))[:15]
     for b in top + sorted(x for x in brands if brands[x]["vendor"] and x not in top):
-        s = brands[b]
-        p(f"  {b:<20}{s['n']:>5}  tag+ {s['tag'] / s['n']:>6.1%}  quarantine+ {s['quarantine'] / s['n']:>6.1%}"
-          + ("  (vendor)" if s["vendor"] else ""))
+        s, n = brands[b], max(1, brands[b]["n"])
+        rates = f"tag+ {s['tag'] / n:>6.1%}  quarantine+ {s['quarantine'] / n:>6.1%}" if s["n"] else "no files"
+        p(f"  {b:<20}{s['n']:>5}  {rates}" + ("  (vendor)" if s["vendor"] else ""))
     for title, worst in (("quarantined or rejected", True), ("tagged", False)):
         fps = [r for r in report["false_positives"] if reached(r, "quarantine") is worst]
         p(f"\nfalse positives: ham {title}: {len(fps)}")

@@ -9,28 +9,30 @@ from brandguard.model import Envelope, MessageContext
 
 _HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
 _SPLIT = re.compile(rb"\r?\n\r?\n")
+_LEADING_BLANK = re.compile(rb"\A(?:[ \t]*\r?\n)+")
 
 
 def split_message(data: bytes) -> tuple[list[tuple[str, str]], bytes]:
     """Split raw bytes into (name, value) headers, continuation lines kept, and the body."""
+    data = _LEADING_BLANK.sub(b"", data, count=1)  # stored files sometimes start with blank lines
     if data.startswith(b"From ") and b"\n" in data:  # mbox separator line
         data = data.split(b"\n", 1)[1]
     m = _SPLIT.search(data)
     head, body = (data[: m.start()], data[m.end():]) if m else (data, b"")
-    headers: list[tuple[str, str]] = []
+    parts: list[tuple[str, list[str]]] = []  # joined once at the end: folding can be 100,000 lines long
     lines = re.split(rb"\r?\n", head)
     for i, line in enumerate(lines):
-        if line[:1] in (b" ", b"\t") and headers:
-            name, value = headers[-1]
-            headers[-1] = (name, value + "\r\n" + line.decode("utf-8", "surrogateescape"))
+        if line[:1] in (b" ", b"\t") and parts:
+            parts[-1][1].append(line.decode("utf-8", "surrogateescape"))
         elif _HEADER_LINE.match(line):
             name, value = line.split(b":", 1)
             value = value[1:] if value[:1] == b" " else value  # as libmilter: one leading space dropped
-            headers.append((name.strip().decode("ascii", "replace"), value.decode("utf-8", "surrogateescape")))
+            parts.append((name.strip().decode("ascii", "replace"), [value.decode("utf-8", "surrogateescape")]))
         elif line:
             # a line that is neither header nor continuation ends the header block, as in Postfix
             body = b"\n".join(lines[i:]) + (b"\n\n" + body if m else b"")
             break
+    headers = [(name, "\r\n".join(values)) for name, values in parts]
     return headers, body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 

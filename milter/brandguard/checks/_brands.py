@@ -11,7 +11,8 @@ from brandguard.content.urls import in_domain
 from brandguard.model import domain_of
 
 LEVELS = {"body": 1, "subject": 2, "display_name": 3}
-_ORDER = ("display_name", "from_address", "subject", "forwarded", "signature", "body", "attachment", "pdf", "docx", "ics", "ocr")
+_ORDER = ("display_name", "from_address", "subject", "forwarded", "signature", "body", "attachment", "pdf", "docx", "ics",
+          "ocr")
 # The text speaks as the brand: "© 2025 Coinbase", "Amazon Support Team", "Regards, the PayPal team". A writer
 # mentioning a brand does not sign with it; a scam without a display name still does.
 _ROLE = (r"(?:support(?:\s+team)?|team|security\s+team|account\s+team|customer\s+(?:service|care|support)|"

@@ -1,11 +1,10 @@
-"""Phrases of the scam stories that push a reader to click: parcel fees, lapsed protection, documents, wallets, points.
-
-Each topic is a few generic patterns in the languages these scams arrive in (EN, PT, DE, NL, FR, ES, IT);
-they describe the story, never one campaign's wording, so next month's variant still matches.
-"""
+"""Phrases of the stories that push a reader to click: parcel fees, lapsed protection, documents, wallets, points."""
 from __future__ import annotations
 
 import re
+
+# Each topic is a few generic patterns in the languages these scams arrive in (EN, PT, DE, NL, FR, ES, IT):
+# they describe the story, never one campaign's wording, so next month's variant still matches.
 
 
 def _rx(*parts: str) -> re.Pattern:
@@ -13,7 +12,8 @@ def _rx(*parts: str) -> re.Pattern:
 
 
 _W = r"(?:\S+\s+){0,5}?"  # up to five words in between
-_PARCEL = r"(?:parcel|package|shipment|consignment|encomenda|pacote|objeto|mercadoria|paket|sendung|pakket|zending|colis|paquete|env[ií]o|pacco|spedizione)"
+_PARCEL = (r"(?:parcel|package|shipment|consignment|encomenda|pacote|objeto|mercadoria|paket|sendung|pakket|zending|"
+           r"colis|paquete|env[ií]o|pacco|spedizione)")
 
 TOPICS: dict[str, re.Pattern] = {
     # a parcel held for a fee, a failed delivery to reschedule, an address to confirm
@@ -38,12 +38,15 @@ TOPICS: dict[str, re.Pattern] = {
         r"(?:has\s+expired|is\s+expired|expired\b|expires\s+today|will\s+expire|is\s+about\s+to\s+expire|has\s+ended)",
         r"\b(?:abonnement|mitgliedschaft|schutz|lizenz|virenschutz)\s+(?:\w+\s+){0,3}?(?:ist|sind|wurde)?\s*"
         r"(?:abgelaufen|l[äa]uft\s+(?:heute\s+)?ab|endet|deaktiviert)",
-        r"\b(?:assinatura|prote[çc][ãa]o|licen[çc]a|plano)\s+(?:\w+\s+){0,2}?(?:expirou|expirad|venceu|vencid|expira\s+hoje)",
+        r"\b(?:assinatura|prote[çc][ãa]o|licen[çc]a|plano)\s+(?:\w+\s+){0,2}?"
+        r"(?:expirou|expirad|venceu|vencid|expira\s+hoje)",
         r"\b(?:abonnement|protection|licence)\s+(?:\w+\s+){0,2}?(?:a\s+expiré|est\s+expiré|expire\s+aujourd)",
-        r"\b(?:suscripci[óo]n|protecci[óo]n|licencia|membres[ií]a)\s+(?:\w+\s+){0,2}?(?:ha\s+(?:caducado|expirado|vencido)|caduca\s+hoy)",
+        r"\b(?:suscripci[óo]n|protecci[óo]n|licencia|membres[ií]a)\s+(?:\w+\s+){0,2}?"
+        r"(?:ha\s+(?:caducado|expirado|vencido)|caduca\s+hoy)",
         r"\b(?:abonnement|bescherming|licentie)\s+(?:\w+\s+){0,2}?(?:is\s+)?verlopen\b",
-        r"\b(?:your|ihre?|seus?|suas?|vos|tus)\s+(?:\w+\s+){0,2}?(?:devices?|computer|pc|ger[äa]te?|dispositivos?|appareils?)"
-        r"\s+(?:\w+\s+){0,3}?(?:(?:is|are|may\s+be)\s+(?:at\s+risk|unprotected|infected|vulnerable)|ungesch[üu]tzt|gef[äa]hrdet"
+        r"\b(?:your|ihre?|seus?|suas?|vos|tus)\s+(?:\w+\s+){0,2}?"
+        r"(?:devices?|computer|pc|ger[äa]te?|dispositivos?|appareils?)\s+(?:\w+\s+){0,3}?"
+        r"(?:(?:is|are|may\s+be)\s+(?:at\s+risk|unprotected|infected|vulnerable)|ungesch[üu]tzt|gef[äa]hrdet"
         r"|anf[äa]llig|desprotegid|vuln[ée]r|en\s+riesgo|em\s+risco)",
         r"\b(?:\d+|several|multiple)\s+(?:viruses|threats|infections)\s+(?:\w+\s+){0,2}?(?:detected|found)\b",
     ),
@@ -52,7 +55,8 @@ TOPICS: dict[str, re.Pattern] = {
         r"\b(?:review|view|sign|open|access|download)\s+(?:and\s+sign\s+)?(?:the\s+|your\s+|this\s+)?"
         r"(?:shared\s+|secure\s+|new\s+|pending\s+)?(?:document|documents|file|files|contract|agreement)\b",
         r"\b(?:shared|sent)\s+(?:a|an|the|\d+)\s+(?:\w+\s+){0,2}?(?:document|file|folder|invoice)s?\s+with\s+you\b",
-        r"\b(?:documents?|files?)\s+(?:\w+\s+){0,2}?(?:to\s+review\s+and\s+sign|awaiting\s+(?:your\s+)?signature|ready\s+for\s+signature)",
+        r"\b(?:documents?|files?)\s+(?:\w+\s+){0,2}?"
+        r"(?:to\s+review\s+and\s+sign|awaiting\s+(?:your\s+)?signature|ready\s+for\s+signature)",
         r"\b(?:voice\s*mail|voice\s+message|fax)\s+(?:\w+\s+){0,2}?(?:received|waiting|pending|attached|delivered)\b",
         r"\b(?:secure|encrypted)\s+(?:message|document|file)\s+(?:\w+\s+){0,2}?(?:waiting|received|from|for\s+you)\b",
         r"\bdocumento\s+(?:\w+\s+){0,3}?(?:assinar|assinatura|revisar|analisar|firmar)\b",

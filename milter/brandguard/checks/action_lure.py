@@ -1,4 +1,4 @@
-"""action_lure: the story that makes a reader click (parcel fee, expired protection, document, wallet, points, sign-in alert)."""
+"""action_lure: the story that makes a reader click (parcel fee, lapsed protection, document, wallet, sign-in alert)."""
 from __future__ import annotations
 
 from brandguard.checks._brands import brand_name, owned_brands, primary

@@ -23,7 +23,7 @@ class SenderNotBrand(Check):
 
     name = "sender_not_brand"
     description = "the claimed brand is not the sender: From/Return-Path outside its domains, or not authenticated"
-    outcomes = frozenset({"foreign_domain", "unauthenticated"})
+    outcomes = frozenset({"foreign_domain", "relayed", "unauthenticated"})
     Params = Params
 
     def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
@@ -41,6 +41,18 @@ class SenderNotBrand(Check):
                                         f"the message is not authenticated as it ({claim.describe(name)})", "from"))
             elif not in_brand:
                 rp = f", Return-Path {c.return_path_domain}" if c.return_path_domain not in ("", c.from_domain) else ""
-                out.append(self.finding("foreign_domain", brand, f"{claim.describe(name)}; From domain "
-                                        f"{c.from_domain or '(none)'}{rp} is not a {name} domain", claim.where))
+                relayed = _leads_only_to(inp, brand)
+                out.append(self.finding("relayed" if relayed else "foreign_domain", brand,
+                                        f"{claim.describe(name)}; From domain {c.from_domain or '(none)'}{rp} is not a "
+                                        f"{name} domain" + ("; every link and Reply-To leads to it" if relayed else ""),
+                                        claim.where))
         return out
+
+
+def _leads_only_to(inp: CheckInput, brand: str) -> bool:
+    """Every link and Reply-To goes to the brand and nothing is attached: a brand's notice relayed by a platform
+    ("DPD (via Allegro)"). A phish must lead somewhere it controls; the callback rule covers phone numbers."""
+    c = inp.content
+    links = [l.host for l in c.links if l.kind in ("href", "text", "annotation") and l.host]
+    return bool(links) and not c.attachments and all(
+        domain_is_brands(inp, host, brand) for host in links + [a.rsplit("@", 1)[-1] for a in c.reply_to])

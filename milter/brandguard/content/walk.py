@@ -54,7 +54,8 @@ def _visit(part: Message, s: ContentSettings, w: Walk, depth: int, attached: boo
             return
         if ctype == "message/rfc822":
             for inner in children:
-                w.attached_from.append(str(inner.get("From", "")))
+                # the stdlib parses an attached message's From lazily and raises on garbage there
+                w.attached_from.append(str(_param(lambda: str(inner.get("From", "")), "")))
                 _visit(inner, s, w, depth + 1, attached=True)
             return
         if ctype == "multipart/alternative" and any(c.get_content_type() == "text/html" for c in children):

@@ -76,3 +76,44 @@ def test_forwarded_genuine_receipt_is_not_the_forwarders_claim(run):
     for check in ("brand_claim", "sender_not_brand", "freemail_brand_claim", "phone_not_official", "callback_lure",
                   "payment_lure"):
         assert run(check, raw) == [], check
+
+
+@pytest.mark.parametrize("raw, expected", [
+    pytest.param(mail(subject="[dev] Norton breaks my build", headers={"List-Post": "<mailto:dev@lists.example>"}),
+                 {("body", "norton")}, id="discussion-list-subject-is-a-topic"),
+    pytest.param(mail(subject="RE: Your declined transaction (Norton)"), {("subject", "norton")},
+                 id="reply-prefix-without-thread-headers-is-a-disguise"),
+    pytest.param(mail(subject="Re: Norton renewal", headers={"In-Reply-To": "<a@b.example>"}),
+                 {("body", "norton")}, id="real-reply-is-a-topic"),
+    pytest.param(mail(text="Your plan was renewed.\n\n© 2025 McAfee, LLC. All rights reserved."),
+                 {("subject", "mcafee")}, id="copyright-line-signs-as-the-brand"),
+    pytest.param(mail(text="Please act now.\n\nPayPal Support Team"), {("subject", "paypal")},
+                 id="role-signature"),
+    pytest.param(mail(text="The Norton installer hangs on my laptop."), {("body", "norton")},
+                 id="mention-is-no-signature"),
+])
+def test_where_a_claim_counts(run, raw, expected):
+    assert summary(run("brand_claim", raw)) == expected
+
+
+def test_forwarded_sender_name_is_a_claim_inside_the_forward(run):
+    raw = mail(sender="Rodrigo <rodrigo@gmail.com>", subject="Fw: Save up to 67%",
+               text="De: McAfee Department <x7q@promo-deals.example>\nEnviado: domingo\nAssunto: Save up to 67%\n\n"
+                    "Protect your computer from viruses!")
+    findings = run("brand_claim", raw)
+    assert summary(findings) == {("subject", "mcafee")} and "in forwarded" in findings[0].evidence
+
+
+@pytest.mark.parametrize("raw, expected", [
+    pytest.param(mail(sender="Norton (via Shop Mail) <notify@shopmail.example>", reply_to="care@norton.com",
+                      text="Your order shipped. Details: https://my.norton.com/orders"),
+                 {("relayed", "norton")}, id="platform-relaying-the-brands-notice"),
+    pytest.param(mail(sender="Norton (via Shop Mail) <notify@shopmail.example>",
+                      text="Details: https://my.norton.com/orders and https://renew-norton.example/pay"),
+                 {("foreign_domain", "norton")}, id="one-link-elsewhere"),
+    pytest.param(mail(sender="Norton <notify@shopmail.example>", text="See the attached invoice.",
+                      attachments=[(b"%PDF-1.4", "application", "pdf", "invoice.pdf")]),
+                 {("foreign_domain", "norton")}, id="no-links-but-an-attachment"),
+])
+def test_sender_not_brand_relayed(run, raw, expected):
+    assert summary(run("sender_not_brand", raw)) == expected

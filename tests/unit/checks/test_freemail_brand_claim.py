@@ -31,3 +31,9 @@ def test_freemail_brand_claim(run, raw, expected):
 def test_evidence_shows_the_address(run):
     (f,) = run("freemail_brand_claim", mail(sender="Geek Squad <gs.team@outlook.com>"))
     assert "gs.team@outlook.com" in f.evidence and f.brand == "geeksquad"
+
+
+def test_security_alert_from_free_mail_speaks_as_the_brand(run):
+    raw = mail(sender="Conta - Atendimento <atendimento.conta@gmail.com>", subject="Acesso indevido",
+               text="Sua conta Microsoft foi acessada a partir de um novo dispositivo. Verifique a atividade.")
+    assert summary(run("freemail_brand_claim", raw)) == {("brand_voice", "microsoft")}

@@ -92,3 +92,13 @@ def test_genuine_security_notice_from_the_brand(run):
 )
 def test_reward_lure(run, raw, expected):
     assert summary(run("reward_lure", raw)) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    pytest.param(mail(sender="Support <s@desk.example>", text="Unlock your account: https://unlock.example/a"),
+                 {("account_verify", None)}, id="unlock-account"),
+    pytest.param(mail(sender="Shop <s@shop.example>", text="To update your e-mail address visit https://shop.example/p"),
+                 {("verify_request", None)}, id="footer-update-address-is-weak"),
+])
+def test_credential_lure_strength(run, raw, expected):
+    assert summary(run("credential_lure", raw)) == expected

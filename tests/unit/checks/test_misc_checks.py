@@ -8,7 +8,8 @@ from unit.checks.factory import mail, summary
 
 MINE = ["brand_claim", "sender_not_brand", "freemail_brand_claim", "phone_not_official", "callback_lure",
         "remote_access_lure", "payment_lure", "lookalike_domain", "reply_to_divergence", "display_name_address_spoof",
-        "obfuscation", "link_text_mismatch", "org_name_mismatch", "credential_lure", "reward_lure"]
+        "obfuscation", "link_text_mismatch", "org_name_mismatch", "credential_lure", "reward_lure", "action_lure",
+        "suspicious_link", "sender_anomaly", "address_greeting"]
 
 
 @pytest.mark.parametrize("name", MINE)

@@ -61,3 +61,17 @@ def test_callback_lure_in_calendar_invite(run):
            "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
     raw = mail(subject="Invitation", text="You have been invited", attachments=[(ics, "text", "calendar", "invite.ics")])
     assert summary(run("callback_lure", raw)) == {("cancel_or_refund", "norton")}
+
+
+def test_callback_lure_told_as_a_security_alert(run):
+    # the account is the reader's, so even without a catalogued brand the number is the lure
+    raw = mail(sender="Wallet Desk <alerts@login-check.example>", subject="New login attempt detected",
+               text="A new login attempt was detected on your account. If you do not recognize it, contact our "
+                    "Customer Support Line immediately: +1 888 555 0142.")
+    assert summary(run("callback_lure", raw)) == {("security_alert", None)}
+
+
+def test_unbranded_catalogue_order_line_is_no_callback(run):
+    raw = mail(sender="Books <orders@books.example>", subject="New edition",
+               text="To order your copy call 1-888-555-0142. Order Number: 317X. $44.95. Cancel anytime.")
+    assert run("callback_lure", raw) == []

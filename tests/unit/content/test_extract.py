@@ -156,3 +156,32 @@ def test_settings_are_closed():
         ContentSettings(max_parts=10, unknown=1)
     with pytest.raises(ValidationError):
         ContentSettings(ocr={"enabled": True, "colour": "blue"})
+
+
+def test_a_giant_subject_is_analysed_as_its_first_line_only():
+    raw = b"From: a@example.org\r\nTo: b@example.net\r\nSubject: " + b"Norton renewal " * 40_000 + b"\r\n\r\nhi\r\n"
+    c = extract(context_from_bytes(raw), NO_OCR)
+    assert 0 < len(c.subject) <= 2000
+
+
+@pytest.mark.parametrize("body, names", [
+    pytest.param("De: McAfee Department <x7@promo.example>\nEnviado: domingo\nAssunto: Oferta\n\nOi",
+                 ("McAfee Department",), id="outlook-portuguese-forward"),
+    pytest.param("Von: \"PayPal\" <service@pp-check.example>\nBetreff: Konto\n", ("PayPal",), id="german-forward"),
+])
+def test_forwarded_sender_names(body, names):
+    c = extract(context_from_bytes(message(text=body, subject="Fw: look at this")), NO_OCR)
+    assert c.forwarded_names == names
+
+
+def test_de_lines_of_an_ordinary_message_are_no_forward():
+    c = extract(context_from_bytes(message(text="De: Maria <maria@casa.example>\nOi!", subject="Oi")), NO_OCR)
+    assert c.forwarded_names == () and c.forwarded_from == ()
+
+
+def test_broken_rfc2231_parameters_leave_the_part_readable():
+    raw = (b"From: a@example.org\r\nTo: b@example.net\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: text/plain; charset*=\r\nContent-Disposition: attachment; filename*0*=utf-8''a; "
+           b"filename*=\r\n\r\nNorton renewal\r\n")
+    c = extract(context_from_bytes(raw), NO_OCR)
+    assert "Norton renewal" in c.text_of()

@@ -46,3 +46,21 @@ def test_data_uri_images_are_collected_for_ocr():
 
 def test_never_raises_on_garbage():
     assert render("<<<>>></a></b><p <x").visible is not None
+
+
+def test_end_tags_matching_nothing_are_ignored_in_linear_time():
+    html = "<div>" * 50_000 + "Call Geek Squad" + "</span>" * 50_000 + "</div>"
+    assert render(html).visible.strip() == "Call Geek Squad"
+
+
+def test_text_past_the_tag_limit_is_still_read(monkeypatch):
+    from brandguard.content import htmltext
+
+    monkeypatch.setattr(htmltext, "MAX_TAGS", 100)
+    monkeypatch.setattr(htmltext, "_CHUNK", 64)
+    out = render("<b>x</b>" * 500 + "<p>Call Norton at 1-888-555-0142 &amp; renew</p>")
+    assert out.truncated and "Call Norton at 1-888-555-0142 & renew" in out.visible
+
+
+def test_small_documents_are_not_truncated():
+    assert not render("<p>hello</p>").truncated

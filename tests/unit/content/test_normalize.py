@@ -17,6 +17,9 @@ from brandguard.content.normalize import is_mixed_script, normalise, skeleton
         pytest.param("ＰａｙＰａｌ", "PayPal", 0, 0, 6, id="full-width"),
         pytest.param("a\u00a0\u00a0b\r\n\r\n\r\nc", "a b\n\nc", 0, 0, 0, id="spaces-and-blank-lines"),
         pytest.param("Nor\u00adton", "Norton", 1, 0, 0, id="soft-hyphen"),
+        pytest.param("Co\U000e0139in\U000e0139base", "Coinbase", 2, 0, 0, id="variation-selector-supplement"),
+        pytest.param("Pay\U000e0041Pal", "PayPal", 1, 0, 0, id="tag-character"),
+        pytest.param("\u2764\ufe0f ok", "\u2764 ok", 0, 0, 0, id="emoji-selector-not-counted"),
     ],
 )
 def test_normalise(raw, text, zero_width, bidi, styled):
@@ -31,6 +34,8 @@ def test_normalise(raw, text, zero_width, bidi, styled):
         pytest.param("PAYPAL", "PayPaI", id="capital-i-for-l"),
         pytest.param("micros0ft", "Microsoft", id="zero-for-o"),
         pytest.param("Αpple", "apple", id="greek-alpha"),
+        pytest.param("Μetamask", "metamask", id="greek-capital-mu"),
+        pytest.param("ΗΝΥ", "hny", id="greek-capitals-eta-nu-upsilon"),
     ],
 )
 def test_skeleton_equates_look_alikes(a, b):

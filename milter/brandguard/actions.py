@@ -24,8 +24,12 @@ class ActionPlan:
 
 
 def safe_header_value(value: str, limit: int = 900) -> str:
-    """No CR, LF or other control characters may reach a header we write, whatever the mail said."""
-    return _UNSAFE.sub(" ", value).strip()[:limit]
+    """No CR, LF or other control characters may reach a header we write, whatever the mail said.
+
+    Raw 8-bit bytes of the original (kept as surrogates) become U+FFFD: libmilter takes UTF-8 only.
+    """
+    text = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _UNSAFE.sub(" ", text).strip()[:limit]
 
 
 def strip_list(ctx: MessageContext, authserv_id: str | None, claims_our_id=None) -> tuple[tuple[str, int], ...]:

@@ -93,8 +93,25 @@ class MessageContext:
 
     @cached_property
     def message(self) -> EmailMessage:
-        """Parsed message (lenient: the stdlib parser records defects instead of raising)."""
-        return BytesParser(policy=email.policy.default).parsebytes(self.raw_bytes())
+        """Parsed message; a header the modern parser chokes on falls back to the legacy parser."""
+        return BytesParser(policy=LENIENT_POLICY).parsebytes(self.raw_bytes())
+
+
+class _LenientPolicy(email.policy.EmailPolicy):
+    """email.policy.default, except that hostile headers (RFC 2231 junk, deep nesting, NULs) do not raise.
+
+    The stdlib's structured header parsers raise IndexError, ValueError or RecursionError on some
+    inputs; such a header is then kept as an unstructured string, which is all a check needs.
+    """
+
+    def header_fetch_parse(self, name, value):
+        try:
+            return super().header_fetch_parse(name, value)
+        except (IndexError, ValueError, RecursionError, TypeError, AttributeError):
+            return email.policy.compat32.header_fetch_parse(name, value)
+
+
+LENIENT_POLICY = _LenientPolicy()
 
 
 def _hdr_value_bytes(value: str) -> bytes:

@@ -109,6 +109,9 @@ class Runner:
         self.error: BaseException | None = None
 
     def open(self) -> None:
+        # Handlers first: once the socket accepts, a SIGHUP must reload, not kill the process.
+        signal.signal(signal.SIGHUP, self._on_hup)
+        signal.signal(signal.SIGTERM, self._on_term)
         ms = self.settings.milter
         Session.app = self.app
         Milter.factory = Session

@@ -200,13 +200,18 @@ def _holds(cond, facts: Facts, findings: list[Finding], score: float, policy: Po
     return _envelope_holds(cond, facts, policy)
 
 
+def _text(value: str) -> str:
+    """RE2 takes valid UTF-8 only: raw 8-bit header bytes (kept as surrogates) become U+FFFD."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _header_holds(cond: schema.HeaderCond, ctx: MessageContext, policy: Policy) -> bool:
     values = ctx.header_values(cond.header)
     if cond.exists is not None and bool(values) != cond.exists:
         return False
     if cond.contains is not None and not any(cond.contains.lower() in v.lower() for v in values):
         return False
-    if cond.matches is not None and not any(policy.regexes[cond.matches].search(v) for v in values):
+    if cond.matches is not None and not any(policy.regexes[cond.matches].search(_text(v)) for v in values):
         return False
     return True
 
@@ -243,6 +248,6 @@ def _envelope_holds(cond: schema.EnvelopeCond, facts: Facts, policy: Policy) -> 
         return False
     if cond.authenticated is not None and bool(env.auth_authen) != cond.authenticated:
         return False
-    if cond.mail_from_matches is not None and not policy.regexes[cond.mail_from_matches].search(env.mail_from):
+    if cond.mail_from_matches is not None and not policy.regexes[cond.mail_from_matches].search(_text(env.mail_from)):
         return False
     return True

@@ -1,6 +1,7 @@
 """Find many names in text at once, on confusable skeletons (so "Nоrtоn" with Cyrillic o still matches)."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_HITS = 2000  # names reported per text: enough for any claim, bounded for "Norton " repeated a million times
 
 
+@functools.lru_cache(maxsize=16384)  # called for every catalogue token on every message: cache the fixed set
 def compact(name: str) -> str:
     """Lookup key of a name: its skeleton without separators."""
     return re.sub(r"[^a-z0-9&]", "", skeleton(name).replace(" ", ""))

@@ -22,11 +22,13 @@ class Facts:
 
 
 def in_domains(domain: str, domains: list[str] | frozenset[str] | None) -> bool:
-    """True when `domain` equals one of `domains` or is a subdomain of one."""
+    """True when `domain` equals one of `domains` or is a subdomain of one (sets must be lower-case)."""
     if not domain or not domains:
         return False
-    d = domain.lower().rstrip(".")
-    return any(d == x or d.endswith("." + x) for x in (x.lower().rstrip(".") for x in domains))
+    labels = domain.lower().rstrip(".").split(".")
+    suffixes = {".".join(labels[i:]) for i in range(len(labels))}
+    wanted = domains if isinstance(domains, (set, frozenset)) else {x.lower().rstrip(".") for x in domains}
+    return not suffixes.isdisjoint(wanted)
 
 
 def header_from_domain(ctx: MessageContext) -> str:
@@ -40,9 +42,7 @@ def header_from_domain(ctx: MessageContext) -> str:
 def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: list[Finding]) -> Verdict:
     """Apply allowlists, weights, rules, thresholds and modes to one message's findings."""
     spec = policy.spec
-    catalogue = policy.catalogue
-    brand_domains = frozenset(getattr(catalogue, "all_brand_domains", lambda: ())()) if catalogue else frozenset()
-    facts = Facts(ctx, auth, header_from_domain(ctx) or auth.dmarc.from_domain, brand_domains)
+    facts = Facts(ctx, auth, header_from_domain(ctx) or auth.dmarc.from_domain, policy.brand_domains)
 
     mode, thresholds = spec.mode, spec.thresholds
     for ov in spec.recipient_overrides:

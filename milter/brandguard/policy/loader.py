@@ -5,6 +5,7 @@ import datetime as dt
 import glob
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,12 @@ class Policy:
     @property
     def rule_ids(self) -> list[str]:
         return [r.id for r in self.spec.rules]
+
+    @cached_property
+    def brand_domains(self) -> frozenset[str]:
+        """Every catalogued brand's sending domain, lower-case (computed once per policy load)."""
+        cat = self.catalogue
+        return frozenset(d.lower().rstrip(".") for d in cat.all_brand_domains()) if cat is not None else frozenset()
 
     @property
     def brand_ids(self) -> list[str]:

@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # the benchmark's peers: rspamd (milter mode) and SpamAssassin (offline scan ratio)
 BENCH_APT := rspamd spamassassin spamd spamc
 
-.PHONY: run test test-unit test-e2e check eval bench bench-smoke dashboard-png deps apt venv clean
+.PHONY: run test test-unit test-e2e check eval bench bench-smoke docs dashboard-png deps apt venv clean
 
 run: deps
 	$(VENV)/bin/brandguard check policies/default.yaml
@@ -45,6 +45,9 @@ bench: deps
 
 bench-smoke:
 	$(MAKE) bench BENCH_ARGS="-n 300 --reps 1 --skip scan"
+
+docs: deps
+	$(PY) tools/gen_docs.py
 
 dashboard-png: deps
 	$(PY) tools/dashboard_png.py --demo --out build/dashboard.png

@@ -101,14 +101,20 @@ class ScoreCond(_Closed):
 
 
 class AllCond(_Closed):
+    """True when every listed condition holds."""
+
     all: list["Condition"]
 
 
 class AnyCond(_Closed):
+    """True when at least one listed condition holds."""
+
     any: list["Condition"]
 
 
 class NotCond(_Closed):
+    """True when the condition does not hold."""
+
     not_: "Condition" = Field(alias="not")
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -213,19 +219,22 @@ class CatalogueSpec(_Closed):
 class PolicyFile(_Closed):
     """A whole policy file (default.yaml and included local files share this shape)."""
 
-    version: Literal[1] = 1
-    mode: Mode = Mode.ENFORCE
-    thresholds: Thresholds = Field(default_factory=Thresholds)
-    catalogue: CatalogueSpec = Field(default_factory=CatalogueSpec)
+    version: Literal[1] = Field(1, description="schema version of the file")
+    mode: Mode = Field(Mode.ENFORCE, description="enforce applies actions; monitor only writes would-... headers")
+    thresholds: Thresholds = Field(default_factory=Thresholds, description="score at which tag/quarantine/reject apply")
+    catalogue: CatalogueSpec = Field(default_factory=CatalogueSpec, description="brand and freemail files")
     include: list[str] = Field(default_factory=list, description="more policy files (globs), merged in order")
-    brands: list[str] | Literal["all"] = "all"
-    tag: TagSpec = Field(default_factory=TagSpec)
-    reject_reply: ReplySpec = Field(default_factory=ReplySpec)
-    quarantine_reason: str = Field("brandguard: {rules}", max_length=200)
-    checks: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    rules: list[Rule] = Field(default_factory=list)
-    allow: list[AllowEntry] = Field(default_factory=list)
-    recipient_overrides: list[RecipientOverride] = Field(default_factory=list)
+    brands: list[str] | Literal["all"] = Field("all", description="brand ids to act on; findings for others are dropped")
+    tag: TagSpec = Field(default_factory=TagSpec, description="how tagged mail is marked")
+    reject_reply: ReplySpec = Field(default_factory=ReplySpec, description="SMTP reply for score-based rejects")
+    quarantine_reason: str = Field("brandguard: {rules}", max_length=200,
+                                   description="hold reason; {brand} and {rules} are filled in")
+    checks: dict[str, dict[str, Any]] = Field(default_factory=dict,
+                                              description="check name -> weight and parameters; absent checks do not run")
+    rules: list[Rule] = Field(default_factory=list, description="explicit rules, evaluated top-down")
+    allow: list[AllowEntry] = Field(default_factory=list, description="exemptions, each with a reason")
+    recipient_overrides: list[RecipientOverride] = Field(default_factory=list,
+                                                         description="other mode/thresholds for some recipient domains")
 
 
 class LocalPolicyFile(_Closed):

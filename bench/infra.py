@@ -35,54 +35,18 @@ class BenchError(RuntimeError):
 
 # --- small helpers ---------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def free_udp_tcp_port() -> int:
-    while True:
-        port = free_port()
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            try:
-                udp.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
+# Shared with the test fixtures, so the bench and the e2e tests wait and allocate ports the same way.
+sys.path.insert(0, str(ROOT / "tests"))
+from fixtures.support import free_port, free_udp_tcp_port, port_open  # noqa: E402
+from fixtures.support import poll as _poll  # noqa: E402
+from fixtures.support import unix_socket_open as unix_open  # noqa: E402
 
 
 def poll(probe, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        try:
-            result = probe()
-            if result:
-                return result
-        except (OSError, ValueError) as exc:
-            last = exc
-        if time.monotonic() > deadline:
-            raise BenchError(f"timed out after {timeout}s waiting for {what}" + (f" ({last})" if last else ""))
-        time.sleep(interval)
-
-
-def port_open(port: int) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def unix_open(path: str) -> bool:
-    try:
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(0.5)
-            s.connect(path)
-            return True
-    except OSError:
-        return False
+        return _poll(probe, timeout, what, interval)
+    except TimeoutError as exc:
+        raise BenchError(str(exc)) from None
 
 
 def stop_pid(pid: int, timeout: float = 20.0) -> None:

@@ -173,14 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extra_commands():
     """Admin commands live in their own modules; each adds its subparser."""
-    out = []
-    for mod in ("brandguard.quarantine", "brandguard.allow", "brandguard.evaluate"):
-        try:
-            module = __import__(mod, fromlist=["add_parser"])
-        except ImportError:
-            continue
-        out.append(module.add_parser)
-    return out
+    from brandguard import allow, evaluate, quarantine
+
+    return [quarantine.add_parser, allow.add_parser, evaluate.add_parser]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import re
 
+from brandguard.checks._fastrx import Prefiltered, prefiltered
 
-def _rx(*parts: str) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in parts), re.I)
+
+def _rx(*parts: str) -> Prefiltered:
+    return prefiltered("|".join(f"(?:{p})" for p in parts), re.I)
 
 
 # asks the reader to phone
@@ -34,7 +36,7 @@ CHARGE = _rx(
     r"\bwill\s+(?:automatically\s+)?renew\b", r"\b(?:a|the)\s+(?:renewal\s+)?charge\s+of\b",
     r"\bwill\s+be\s+(?:automatically\s+)?processed\b",
 )
-AMOUNT = re.compile(
+AMOUNT = prefiltered(
     r"(?:[$€£]\s?\d{1,3}(?:[,.]\d{3})*(?:[.,]\d{2})?|\b\d{1,3}(?:[,.]\d{3})*[.,]\d{2}\s?(?:USD|EUR|GBP|CAD|AUD|\$|€|£)"
     r"|\b(?:USD|EUR|GBP|CAD|AUD|US\$)\s?\d{1,3}(?:[,.]\d{3})*(?:[.,]\d{2})?)",
     re.I,
@@ -44,7 +46,7 @@ GIFT_OR_CRYPTO = _rx(
     r"steam\s+cards?|bitcoin|btc|usdt|crypto(?:currency)?)\b",
     r"\bbitcoin\s+atm\b", r"\bgift\s*card\s+(?:codes?|numbers?)\b", r"\bsend\s+(?:the\s+)?(?:codes?|bitcoin|btc)\b",
 )
-YOUR_ACCOUNT = re.compile(
+YOUR_ACCOUNT = prefiltered(
     r"\byour\s+(?:[\w+-]+\s+){0,3}?(?:account|order|subscription|plan|membership|card|purchase|invoice|payment|renewal|"
     r"license|licence|product|device|bank|statement|transaction)s?\b",
     re.I,
@@ -136,6 +138,6 @@ REWARD = _rx(
 FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|wg|tr|rv|enc|doorst)\s*:", re.I)
 
 
-def near(pattern: re.Pattern, text: str, start: int, end: int, window: int) -> re.Match | None:
+def near(pattern: Prefiltered | re.Pattern, text: str, start: int, end: int, window: int) -> re.Match | None:
     """First match of `pattern` within `window` characters of text[start:end]."""
     return pattern.search(text, max(0, start - window), min(len(text), end + window))

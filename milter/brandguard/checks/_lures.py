@@ -3,19 +3,21 @@ from __future__ import annotations
 
 import re
 
+from brandguard.checks._fastrx import Prefiltered, prefiltered
+
 # Each topic is a few generic patterns in the languages these scams arrive in (EN, PT, DE, NL, FR, ES, IT):
 # they describe the story, never one campaign's wording, so next month's variant still matches.
 
 
-def _rx(*parts: str) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in parts), re.I)
+def _rx(*parts: str) -> Prefiltered:
+    return prefiltered("|".join(f"(?:{p})" for p in parts), re.I)
 
 
 _W = r"(?:\S+\s+){0,5}?"  # up to five words in between
 _PARCEL = (r"(?:parcel|package|shipment|consignment|encomenda|pacote|objeto|mercadoria|paket|sendung|pakket|zending|"
            r"colis|paquete|env[ií]o|pacco|spedizione)")
 
-TOPICS: dict[str, re.Pattern] = {
+TOPICS: dict[str, Prefiltered] = {
     # a parcel held for a fee, a failed delivery to reschedule, an address to confirm
     "parcel_fee": _rx(
         _PARCEL + r"\s+" + _W + r"(?:(?:is|are|was|has\s+been|is\s+being)\s+(?:on\s+hold|held|retained|stopped|blocked)"

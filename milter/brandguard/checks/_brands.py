@@ -75,6 +75,36 @@ def _in_local(token: str, local: str) -> bool:
     return all(not part or len(part) >= 4 for part in (before, after))
 
 
+class _LocalTokens:
+    """Per catalogue: brand tokens of 5+ letters as compact skeletons, filed by their first five letters."""
+
+    def __init__(self, cat):
+        self.ids = list(cat.brands)
+        self.by_head: dict[str, list[tuple[int, str]]] = {}
+        self.short: list[tuple[int, str]] = []  # skeletons under five letters (none today) are always tried
+        for pos, brand in enumerate(cat.brands.values()):
+            for t in brand.tokens:
+                if len(t) >= 5:
+                    key = compact(t)
+                    if len(key) >= 5:
+                        self.by_head.setdefault(key[:5], []).append((pos, key))
+                    else:
+                        self.short.append((pos, key))
+
+
+def _local_brands(cat, local: str) -> list[str]:
+    """Brands with a token in the From local part, in catalogue order.
+
+    A token can only be in `local` where its first five letters are: look those up instead of trying
+    every token of every brand on every message.
+    """
+    index = cat.derived("local_tokens", _LocalTokens)
+    tried = list(index.short)
+    for i in range(len(local) - 4):
+        tried += index.by_head.get(local[i:i + 5], ())
+    return [index.ids[pos] for pos in sorted({pos for pos, key in tried if _in_local(key, local)})]
+
+
 def discussion_list(ctx) -> bool:
     """A post redistributed by a discussion list (RFC 2369 List-Post, Mailman, ezmlm/Yahoo Groups' Mailing-List)."""
     return any(ctx.header_values(h) for h in ("List-Post", "Mailing-List", "X-Mailman-Version"))
@@ -93,8 +123,8 @@ def claims(inp: CheckInput) -> dict[str, Claim]:
     # reply, a forward or a discussion-list post is a topic, no claim of the sender's. But "RE: Your declined
     # transaction (Norton)" without In-Reply-To or References is no reply, it is a disguise.
     ctx = inp.ctx
-    threaded = bool(ctx.header_values("In-Reply-To") or ctx.header_values("References"))
-    replying = bool(_REPLY.match(c.subject)) and (threaded or bool(FORWARD_SUBJECT.match(c.subject)))
+    replying = bool(_REPLY.match(c.subject)) and bool(
+        ctx.header_values("In-Reply-To") or ctx.header_values("References") or FORWARD_SUBJECT.match(c.subject))
     subject_where = "body" if replying or discussion_list(ctx) else "subject"
     places = [("display_name", c.display_name), (subject_where, c.subject)] + [(t.source, t.text) for t in c.texts]
     # the sender of a forwarded message ("De: McAfee Department <x@y.example>") speaks inside the forward
@@ -109,9 +139,8 @@ def claims(inp: CheckInput) -> dict[str, Claim]:
             for brand in hit.owners:
                 found.setdefault(brand, []).append(("signature" if signed else where, hit.text))
     local = compact(c.from_address.split("@")[0]) if "@" in c.from_address else ""
-    for brand in cat.brands.values():
-        if any(len(t) >= 5 and _in_local(compact(t), local) for t in brand.tokens):
-            found.setdefault(brand.id, []).append(("from_address", c.from_address))
+    for brand_id in _local_brands(cat, local):
+        found.setdefault(brand_id, []).append(("from_address", c.from_address))
     out = {}
     for brand, places_ in found.items():
         where, text = min(places_, key=lambda p: _ORDER.index(p[0]))

@@ -24,6 +24,7 @@ class LinkTextMismatch(Check):
         c, cat = inp.content, inp.catalogue
         brands = suspects(inp, "subject")  # digests link headlines naming brands: body mentions are no claim
         found: dict[str | None, Finding] = {}
+        from_org = org_domain(c.from_domain) if c.from_domain and c.links else None
         for link in c.links:
             if link.kind != "href" or not link.text or not link.host or link.host.startswith(("mailto", "tel")):
                 continue
@@ -38,7 +39,7 @@ class LinkTextMismatch(Check):
                     outcome = "brand_url_text_mismatch" if b else "url_text_mismatch"
                     found.setdefault(b, self.finding(outcome, b, ev, link.where))
                 continue
-            if c.from_domain and org_domain(link.host) == org_domain(c.from_domain):
+            if from_org is not None and org_domain(link.host) == from_org:
                 continue  # a newsletter's headline naming a brand, linking to its own article or click tracker
             for hit in cat.find_names(link.text) if cat else ():
                 for b in hit.owners:

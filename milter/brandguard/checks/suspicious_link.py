@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pydantic import Field
 
 from brandguard.checks._brands import owned_brands, suspects
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
-from brandguard.content.urls import in_domain
 from brandguard.model import Finding
 
 # Where anyone can publish a page in a minute, without a domain of their own: phishing kits live here.
@@ -28,6 +28,24 @@ SHORTENERS = (
 )
 _IP = re.compile(r"^(?:\d{1,3}\.){3}\d{1,3}$|^\[?[0-9a-f:]+:[0-9a-f:]*\]?$", re.I)
 _ORDER = ("ip_host", "free_hosting", "shortener")
+
+
+@lru_cache(maxsize=64)
+def _domain_set(domains: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(d.lower().rstrip(".") for d in domains)
+
+
+def _in_any(host: str, domains: frozenset[str]) -> bool:
+    """urls.in_domain(host, d) for any d, by looking up the host and each of its parents."""
+    host = host.lower().rstrip(".")
+    if host in domains:
+        return True
+    dot = host.find(".")
+    while dot >= 0:
+        if host[dot + 1:] in domains:
+            return True
+        dot = host.find(".", dot + 1)
+    return False
 
 
 class Params(CheckParams):
@@ -50,15 +68,16 @@ class SuspiciousLink(Check):
         if not brands and owned_brands(inp):
             return []  # a brand's own mail through its own shortener (t.co) or CDN
         found: dict[str, str] = {}
+        hosting, shorteners = _domain_set(tuple(params.hosting)), _domain_set(tuple(params.shorteners))
         for link in c.links:
             host = link.host
             if link.kind not in ("href", "text", "annotation") or not host or (cat and cat.brands_for_domain(host)):
                 continue
             if _IP.match(host):
                 found.setdefault("ip_host", host)
-            elif any(in_domain(host, d) for d in params.hosting):
+            elif _in_any(host, hosting):
                 found.setdefault("free_hosting", host)
-            elif any(in_domain(host, d) for d in params.shorteners):
+            elif _in_any(host, shorteners):
                 found.setdefault("shortener", host)
         if not found:
             return []

@@ -12,13 +12,14 @@ from brandguard.content.normalize import skeleton
 _SEP = r"[\s\-_.]*"  # "Trend Micro", "TrendMicro", "Trend-Micro", "Trend_Micro"
 # 8-bit header bytes arrive surrogate-escaped; re2 takes only encodable text (same length kept for offsets)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_KEY = re.compile(r"[^a-z0-9&]")
 MAX_HITS = 2000  # names reported per text: enough for any claim, bounded for "Norton " repeated a million times
 
 
 @functools.lru_cache(maxsize=16384)  # called for every catalogue token on every message: cache the fixed set
 def compact(name: str) -> str:
     """Lookup key of a name: its skeleton without separators."""
-    return re.sub(r"[^a-z0-9&]", "", skeleton(name).replace(" ", ""))
+    return _NOT_KEY.sub("", skeleton(name).replace(" ", ""))
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,18 @@ class NameMatcher:
         """Every non-overlapping name occurrence, in text order."""
         if not text or self._regex is None:
             return []
-        skel = _SURROGATE.sub("?", skeleton(text).replace("_", " "))
+        skel = skeleton(text).replace("_", " ")
+        if skel.isascii():
+            # bytes offsets are character offsets here: re2 then skips its per-match UTF-8 offset decoding
+            spans = (m.span() for m in self._regex.finditer(skel.encode("ascii")))
+        else:
+            skel = _SURROGATE.sub("?", skel)
+            spans = (m.span() for m in self._regex.finditer(skel))
         hits = []
-        for m in self._regex.finditer(skel):
-            start, end = m.start(), m.end()
+        for start, end in spans:
             if end < len(skel) and skel[end].isalpha():  # "nortonville": not a name boundary
                 continue
-            key = re.sub(r"[^a-z0-9&]", "", m.group())
+            key = _NOT_KEY.sub("", skel[start:end])
             written = text[start:end]
             owners = set(self._owners.get(key, ()))
             for name, exact_owners in self._exact.get(key, ()):

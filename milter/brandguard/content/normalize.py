@@ -82,7 +82,23 @@ def _fold_char(c: str) -> str:
     return low if len(low) == 1 else c
 
 
-_FOLD_CACHE: dict[str, str] = {}
+class _FoldTable(dict):
+    """str.translate table code point -> skeleton character, filled on first sight of each character.
+
+    translate() runs the per-character loop in C; only characters never seen before reach Python.
+    """
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        f = _fold_char(c).translate(_SKELETON_TABLE)
+        if len(f) != 1:
+            f = c
+        if len(self) < 50_000:  # hostile text may hold every code point: bound the table
+            self[code] = f
+        return f
+
+
+_FOLD = _FoldTable()
 
 
 def skeleton(text: str) -> str:
@@ -90,17 +106,7 @@ def skeleton(text: str) -> str:
 
     Keeping lengths equal lets a match found in the skeleton be quoted from the original text.
     """
-    out = []
-    for c in text:
-        f = _FOLD_CACHE.get(c)
-        if f is None:
-            f = _fold_char(c).translate(_SKELETON_TABLE)
-            if len(f) != 1:
-                f = c
-            if len(_FOLD_CACHE) < 50_000:
-                _FOLD_CACHE[c] = f
-        out.append(f)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 def is_mixed_script(word: str) -> bool:

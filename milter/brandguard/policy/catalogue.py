@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -135,6 +135,14 @@ class Catalogue:
     _by_web: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # sending and web domains
     _by_phone: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _matcher: NameMatcher | None = None
+    _derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, key: Any, build: Callable[["Catalogue"], Any]) -> Any:
+        """An index checks derive from the catalogue, built on first use: a loaded catalogue never changes."""
+        value = self._derived.get(key)
+        if value is None:
+            value = self._derived.setdefault(key, build(self))
+        return value
 
     def all_brand_domains(self) -> frozenset[str]:
         """Every brand's sending domains (a From in one of these, or below, is 'the brand's domain')."""

@@ -30,4 +30,6 @@ _MODULES: list[str] = [
     "suspicious_link",
     "sender_anomaly",
     "address_greeting",
+    "own_domain_mismatch",
+    "redirect_link",
 ]

@@ -90,6 +90,8 @@ CREDENTIAL = {
         # "if your account is closed or delinquent" is terms and conditions, "is suspended" is a threat
         r"\baccount\s+is\s+(?:now\s+)?(?:temporarily\s+|permanently\s+)?"
         r"(?:suspended|locked|limited|disabled|restricted|on\s+hold|blocked)\b",
+        r"\bwe\s+(?:have\s+)?(?:temporarily\s+)?(?:locked|suspended|blocked|restricted|disabled)\s+your\s+account\b",
+        r"\b(?:bloqueamos|suspendemos|desativamos|restringimos)\s+(?:a\s+)?(?:sua|seu)\s+(?:conta|acesso)\b",
         r"\bunusual\s+(?:sign[\s-]?in|log[\s-]?in|login|activity)", r"\bsuspicious\s+(?:sign[\s-]?in|log[\s-]?in|activity)",
         r"\bwill\s+be\s+(?:permanently\s+)?(?:suspended|deleted|closed|terminated|deactivated)\b",
         r"\bconta\s+(?:foi\s+)?(?:temporariamente\s+)?(?:bloquead|suspens|desativad)", r"\bacesso\s+suspeito\b",
@@ -118,6 +120,7 @@ CREDENTIAL = {
     "payment_update": _rx(
         r"\bupdate\s+your\s+(?:payment|billing|card)\s+(?:information|details|method|info)\b",
         r"\b(?:payment|card)\s+(?:was\s+|has\s+been\s+)?(?:declined|failed|unsuccessful|could\s+not\s+be\s+processed)\b",
+        r"\bpayment\s+decline\b",
     ),
 }
 REWARD = _rx(

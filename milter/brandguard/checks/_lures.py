@@ -99,6 +99,16 @@ TOPICS: dict[str, Prefiltered] = {
         r"|\b(?:novo|nuevo)\s+dispositivo\b|\bneue[ns]?\s+ger[äa]t\b|\bnouvel\s+appareil\b|\bnieuw\s+apparaat\b"
         r"|\bconnexion\s+(?:suspecte|inhabituelle)|\binicio\s+de\s+sesi[óo]n\s+(?:sospechoso|inusual)",
     ),
+    # "your photos and videos will be deleted today": the cloud-storage scam, words often glued by _ or - to dodge filters
+    "cloud_storage": _rx(
+        r"\b(?:photos?|pictures|videos?|files|fotos|v[íi]deos|arquivos|dateien|bilder|fichiers)[\s_-]*(?:\S+[\s_-]+){0,4}?"
+        r"(?:will[\s_-]+be|are[\s_-]+(?:being|about[\s_-]+to[\s_-]+be)|ser[ãa]o|werden|seront)[\s_-]+"
+        r"(?:permanently[\s_-]+|definitivamente[\s_-]+|endg[üu]ltig[\s_-]+)?(?:deleted|removed|erased|lost|"
+        r"exclu[íi]d[oa]s|apagad[oa]s|perdid[oa]s|gel[öo]scht|supprim[ée]s)",
+        r"\b(?:cloud|icloud|drive|onedrive|dropbox)\s+(?:\w+\s+){0,2}?(?:storage|space)\s+(?:is\s+|has\s+been\s+)?"
+        r"(?:full|exceeded|suspended|blocked|locked)\b",
+        r"\b(?:armazenamento|espa[çc]o)\s+(?:\w+\s+){0,2}?(?:na\s+nuvem\s+)?(?:est[áa]\s+)?(?:cheio|esgotado|lotado)\b",
+    ),
 }
 # the push to act now, in the same languages; on its own it is marketing, beside a topic it is pressure
 URGENCY = _rx(

@@ -15,13 +15,16 @@ def _plain(text: str) -> str:
     return re.sub(r"[\W_]", "", text.lower())
 
 
-_ORDER = ("confusable_brand", "phone_obfuscated", "bidi", "zero_width", "styled_text", "hidden_text")
+_ORDER = ("confusable_brand", "phone_obfuscated", "bidi", "split_letters", "zero_width", "styled_text", "hidden_text")
+# "C.a.l.l.e.d", "P-A-Y-M-E-N-T": one letter at a time between dots, dashes or underscores, to dodge word filters
+_SPLIT = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][._\-]){4,}[^\W\d_](?![^\W\d_])")
 
 
 class Params(CheckParams):
     min_zero_width: int = Field(2, ge=1, description="invisible characters inside words")
     min_bidi: int = Field(1, ge=1, description="bidi embedding/override/isolate controls")
     min_styled: int = Field(8, ge=1, description="maths-bold, full-width or enclosed characters")
+    min_split_letters: int = Field(5, ge=3, description="letters of one word split by dots, dashes or underscores")
     min_hidden_chars: int = Field(600, ge=1, description="characters of HTML text hidden from the reader")
 
 
@@ -49,9 +52,12 @@ class Obfuscation(Check):
             return out  # a brand's own newsletter: preheaders and RTL product names are not disguise
         n = c.counters
         phone = next((p for p in c.phones if p.obfuscated), None)
+        split = next((m.group() for t in (c.display_name, c.subject) for m in _SPLIT.finditer(t)
+                      if (len(m.group()) + 1) // 2 >= params.min_split_letters), None)
         checks = (
             ("phone_obfuscated", phone is not None, f"phone written as \"{phone.raw}\"" if phone else ""),
             ("bidi", n.bidi >= params.min_bidi, f"{n.bidi} bidi control characters"),
+            ("split_letters", split is not None, f"word spelled letter by letter: \"{split}\""),
             ("zero_width", n.zero_width >= params.min_zero_width, f"{n.zero_width} invisible characters inside words"),
             ("styled_text", n.styled >= params.min_styled, f"{n.styled} styled (maths/full-width) characters"),
             ("hidden_text", n.hidden_chars >= params.min_hidden_chars,

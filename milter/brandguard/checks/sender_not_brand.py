@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field
 
 from brandguard.checks._brands import authenticated_brands, brand_name, domain_is_brands, suspects
+from brandguard.checks._redirects import redirect_target
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
@@ -53,6 +54,7 @@ def _leads_only_to(inp: CheckInput, brand: str) -> bool:
     """Every link and Reply-To goes to the brand and nothing is attached: a brand's notice relayed by a platform
     ("DPD (via Allegro)"). A phish must lead somewhere it controls; the callback rule covers phone numbers."""
     c = inp.content
-    links = [l.host for l in c.links if l.kind in ("href", "text", "annotation") and l.host]
+    # a link through the brand's own open redirector (bing.com/ck/a) leads wherever its target is
+    links = [redirect_target(l.url) or l.host for l in c.links if l.kind in ("href", "text", "annotation") and l.host]
     return bool(links) and not c.attachments and all(
         domain_is_brands(inp, host, brand) for host in links + [a.rsplit("@", 1)[-1] for a in c.reply_to])

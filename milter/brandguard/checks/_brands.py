@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from brandguard.addresses import parse_addresses
 from brandguard.checks._lexicon import FORWARD_SUBJECT
 from brandguard.checks.base import CheckInput
 from brandguard.content.names import compact
@@ -172,12 +173,23 @@ def owned_brands(inp: CheckInput) -> set[str]:
     if not inp.auth.checked:
         from_domain = c.from_domain if c is not None else domain_of(inp.ctx.first_header("From") or "")
         rp = c.return_path_domain if c is not None else inp.ctx.envelope.mail_from_domain
+        if not _well_formed_from(inp.ctx):
+            from_domain = ""  # no brand's mail system writes 'Selektiert!,(<x@brand.example>)': the name is borrowed
         for d in (from_domain, rp):
             if d and not cat.is_freemail(d):
                 out.update(cat.sender_brands(d))
     if c is not None:
         c.memo[key] = out
     return out
+
+
+def _well_formed_from(ctx) -> bool:
+    """Exactly one From header holding exactly one parseable address."""
+    froms = ctx.header_values("From")
+    if len(froms) != 1:
+        return False
+    addrs = {a.lower() for _, a in parse_addresses(froms) if a}
+    return len(addrs) == 1 and "@" in next(iter(addrs))
 
 
 def forwarded_brands(inp: CheckInput) -> set[str]:

@@ -70,3 +70,20 @@ def test_redirect_link(run):
 def test_split_letters(run, subject, hit):
     found = {f.outcome for f in run("obfuscation", mail(sender="X <x@firm.example>", subject=subject))}
     assert ("split_letters" in found) is hit
+
+
+@pytest.mark.parametrize("from_line, owned", [
+    pytest.param("Microsoft <news@microsoft.com>", {"microsoft"}, id="well-formed"),
+    pytest.param("Selektiert!,(<news@microsoft.com>)", set(), id="unparseable-name-is-borrowed"),
+])
+def test_owned_brands_needs_a_well_formed_from(catalogue, from_line, owned):
+    from brandguard.checks._brands import owned_brands
+    from brandguard.checks.base import CheckInput
+    from brandguard.content import extract
+    from brandguard.mailfile import context_from_bytes
+    from brandguard.model import AuthResults
+
+    raw = f"From: {from_line}\r\nTo: bob@example.net\r\nSubject: Hi\r\n\r\nHello\r\n".encode()
+    ctx = context_from_bytes(raw)
+    inp = CheckInput(ctx, AuthResults(), extract(ctx), catalogue)
+    assert owned_brands(inp) == owned

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+import time
 from contextlib import nullcontext
 
 from brandguard.model import MessageContext
@@ -37,6 +38,8 @@ class App:
         self.stopping = False  # set at shutdown: new transactions are answered 4xx
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._executor_pid = 0
+        self._slots: threading.Semaphore | None = None
+        self._slots_pid = 0
         self._inflight_lock = threading.Condition()
         if metrics is not None:
             self._declare_labels()
@@ -64,25 +67,44 @@ class App:
         The pipeline checks its budget between stages; this catches a single stage that runs away
         (a pathological document, a library bug), so Postfix gets an answer before its milter timeout.
         The runaway thread cannot be killed, but it no longer holds the SMTP session.
+
+        At most `analysis_concurrency` messages are analysed at once: the GIL runs one at a time anyway,
+        and twenty large messages parsed together hold hundreds of MB. Waiting for a slot counts
+        against the same deadline.
         """
         with self._inflight_lock:
             self._inflight += 1
         try:
             cm = self.metrics.in_flight() if self.metrics is not None else nullcontext()
             with cm:
-                future = self._pool().submit(self.pipeline.process, ctx)
+                limit = self.settings.message_time_budget + HARD_DEADLINE_SLACK
+                give_up = time.monotonic() + limit
+                slot = _Slot(self._semaphore())
+                if not slot.acquire(limit):
+                    return self._too_late(ctx, "no analysis slot free")
+                future = self._pool().submit(self._analyse, slot, ctx)
                 try:
-                    return future.result(timeout=self.settings.message_time_budget + HARD_DEADLINE_SLACK)
+                    return future.result(timeout=max(0.0, give_up - time.monotonic()))
                 except concurrent.futures.TimeoutError:
-                    log.error("%s: analysis still running after %.1fs; answering the fallback verdict",
-                              ctx.envelope.queue_id or "-", self.settings.message_time_budget)
-                    if self.metrics is not None:
-                        self.metrics.record_error("other")
-                    return self.pipeline.fallback_outcome(ctx, "hard deadline exceeded")
+                    slot.release()  # the runaway analysis goes on, but no longer keeps others waiting
+                    return self._too_late(ctx, "analysis still running")
         finally:
             with self._inflight_lock:
                 self._inflight -= 1
                 self._inflight_lock.notify_all()
+
+    def _analyse(self, slot: _Slot, ctx: MessageContext) -> Outcome:
+        try:
+            return self.pipeline.process(ctx)
+        finally:
+            slot.release()
+
+    def _too_late(self, ctx: MessageContext, why: str) -> Outcome:
+        log.error("%s: %s after %.1fs; answering the fallback verdict", ctx.envelope.queue_id or "-", why,
+                  self.settings.message_time_budget)
+        if self.metrics is not None:
+            self.metrics.record_error("other")
+        return self.pipeline.fallback_outcome(ctx, "hard deadline exceeded")
 
     def _pool(self) -> concurrent.futures.ThreadPoolExecutor:
         # created on first use, so that pre-forked workers each get their own threads
@@ -90,6 +112,13 @@ class App:
             self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="analysis")
             self._executor_pid = os.getpid()
         return self._executor
+
+    def _semaphore(self) -> threading.Semaphore:
+        # per process like the pool: a semaphore copied by fork could be copied mid-update
+        if self._slots is None or self._slots_pid != os.getpid():
+            self._slots = threading.Semaphore(self.settings.analysis_concurrency)
+            self._slots_pid = os.getpid()
+        return self._slots
 
     def begin_transaction(self) -> None:
         with self._inflight_lock:
@@ -129,3 +158,21 @@ class App:
             log.info("%s verdict=%s%s score=%.2f rules=%s brands=%s ms=%.1f", qid, v.action.value, would, v.score,
                      ",".join(v.rule_ids) or "-", ",".join(v.brands) or "-", outcome.seconds * 1000)
 
+
+class _Slot:
+    """One analysis permit, released exactly once: by the analysis, or by the watchdog giving up on it."""
+
+    def __init__(self, semaphore: threading.Semaphore):
+        self._semaphore = semaphore
+        self._lock = threading.Lock()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        self._held = self._semaphore.acquire(timeout=timeout)
+        return self._held
+
+    def release(self) -> None:
+        with self._lock:
+            if self._held:
+                self._held = False
+                self._semaphore.release()

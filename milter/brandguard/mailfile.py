@@ -33,7 +33,14 @@ def split_message(data: bytes) -> tuple[list[tuple[str, str]], bytes]:
             body = b"\n".join(lines[i:]) + (b"\n\n" + body if m else b"")
             break
     headers = [(name, "\r\n".join(values)) for name, values in parts]
-    return headers, body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return headers, _crlf(body)
+
+
+def _crlf(body: bytes) -> bytes:
+    """Line ends as CRLF; a body already in that form (every LF after a CR) is returned without copying."""
+    if body.count(b"\n") == body.count(b"\r\n"):
+        return body
+    return body.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def context_from_bytes(data: bytes, envelope: Envelope | None = None, *, limit: int | None = None) -> MessageContext:

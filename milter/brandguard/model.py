@@ -1,10 +1,8 @@
 """Frozen data passed along the pipeline: envelope, message, auth facts, findings, verdict."""
 from __future__ import annotations
 
-import email.policy
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.parser import BytesParser
+from email.message import Message
 from enum import Enum
 from functools import cached_property
 
@@ -92,26 +90,11 @@ class MessageContext:
         return head + b"\r\n" + self.body
 
     @cached_property
-    def message(self) -> EmailMessage:
-        """Parsed message; a header the modern parser chokes on falls back to the legacy parser."""
-        return BytesParser(policy=LENIENT_POLICY).parsebytes(self.raw_bytes())
+    def message(self) -> Message:
+        """Parsed MIME tree; header values read as email.policy.default renders them (content.mimeparse)."""
+        from brandguard.content.mimeparse import parse_message  # content imports this module
 
-
-class _LenientPolicy(email.policy.EmailPolicy):
-    """email.policy.default, except that hostile headers (RFC 2231 junk, deep nesting, NULs) do not raise.
-
-    The stdlib's structured header parsers raise IndexError, ValueError or RecursionError on some
-    inputs; such a header is then kept as an unstructured string, which is all a check needs.
-    """
-
-    def header_fetch_parse(self, name, value):
-        try:
-            return super().header_fetch_parse(name, value)
-        except (IndexError, ValueError, RecursionError, TypeError, AttributeError):
-            return email.policy.compat32.header_fetch_parse(name, value)
-
-
-LENIENT_POLICY = _LenientPolicy()
+        return parse_message(self.raw_bytes())
 
 
 def _hdr_value_bytes(value: str) -> bytes:

@@ -88,6 +88,10 @@ class Settings(BaseModel):
     budget_fallback: Literal["accept", "tag", "tempfail"] = Field(
         "tag", description="verdict for a message whose analysis runs over budget"
     )
+    analysis_concurrency: int = Field(
+        4, ge=1, le=64, description="messages analysed at once per worker process; others wait, and the wait "
+        "counts against message_time_budget (bounds memory: one large message's analysis holds tens of MB)"
+    )
     watch_policy: bool = Field(True, description="reload the policy when its files change")
     watch_interval: float = Field(2.0, gt=0, description="seconds between policy file checks")
     allow_root: bool = Field(False, description="permit running as root (not recommended)")

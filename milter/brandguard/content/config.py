@@ -61,6 +61,9 @@ class ContentSettings(_Closed):
     max_depth: int = Field(8, ge=1, description="multipart / message/rfc822 nesting followed at most")
     max_text_chars: int = Field(300_000, ge=1000, description="characters kept per text source")
     phone_region: str = Field("US", min_length=2, max_length=2, description="region for numbers without +country")
+    attachment_cache_mb: int = Field(
+        32, ge=0, description="memory for results of PDF, OCR and DOCX extraction, reused for identical attachments "
+        "(a campaign's copies); 0 disables")
     pdf: PdfSettings = Field(default_factory=PdfSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     ics: IcsSettings = Field(default_factory=IcsSettings)

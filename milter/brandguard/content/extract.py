@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from email.header import decode_header, make_header
 
 from brandguard.addresses import parse_addresses
-from brandguard.content import documents, htmltext, pdf, urls
+from brandguard.content import documents, fastfind, htmltext, pdf, urls
+from brandguard.content.cache import CACHE
 from brandguard.content.config import ContentSettings
 from brandguard.content.model import Attachment, Content, Counters, Link, Phone, TextPart
 from brandguard.content.normalize import normalise
@@ -46,24 +48,22 @@ class _Builder:
         self.defects: list[str] = []
         self.zero_width = self.bidi = self.styled = self.hidden_chars = 0
         self.images: list[bytes] = []
-        self.ocr = OcrBudget(settings.ocr)
+        self.ocr = OcrBudget(settings.ocr, cache_mb=settings.attachment_cache_mb)
 
     def add_text(self, source: str, raw: str, name: str = "") -> str:
-        n = normalise(raw[: self.s.max_text_chars * 2])
-        self.zero_width += n.zero_width
-        self.bidi += n.bidi
-        self.styled += n.styled
-        text = n.text[: self.s.max_text_chars]
-        if not text:
+        return self._add(analyse_text(source, raw, self.s), source, name)
+
+    def _add(self, a: Analysed, source: str, name: str) -> str:
+        self.zero_width += a.zero_width
+        self.bidi += a.bidi
+        self.styled += a.styled
+        if not a.text:
             return ""
-        self.texts.append(TextPart(source, text, name))
-        self.links.extend(urls.links_in_text(text, source))
-        styled_digits = not raw.isascii() and any(unicodedata.category(c) == "Nd" and not c.isascii() for c in raw)
+        self.texts.append(TextPart(source, a.text, name))
+        self.links.extend(a.links)
         known = {p.e164 for p in self.phones}
-        for phone in find_phones(text, source, self.s.phone_region, styled_digits):
-            if phone.e164 not in known:
-                self.phones.append(phone)
-        return text
+        self.phones.extend(p for p in a.phones if p.e164 not in known)
+        return a.text
 
     def add_html(self, source: str, raw: str, name: str = "") -> None:
         rendered = htmltext.render(raw)
@@ -93,9 +93,11 @@ class _Builder:
             self._pdf(leaf)
         elif name.endswith(".docx") or ctype.endswith("wordprocessingml.document"):
             if self.s.docx.enabled:
-                text, defects = documents.docx_text(leaf.data, self.s.docx.max_bytes)
+                params = (self.s.docx.max_bytes, self.s.max_text_chars, self.s.phone_region)
+                defects, analysed = CACHE.get_or_compute("docx", params, leaf.data, self.s.attachment_cache_mb,
+                                                         lambda: self._read_docx(leaf.data))
                 self.defects.extend(defects)
-                self.add_text("docx", text, leaf.filename)
+                self._add(analysed, "docx", leaf.filename)
         elif ctype.startswith("image/") or name.endswith(_IMAGE_EXT):
             self.images.append(leaf.data)
 
@@ -103,14 +105,26 @@ class _Builder:
         done = sum(1 for t in self.texts if t.source == "pdf")
         if not self.s.pdf.enabled or done >= self.s.pdf.max_files:
             return
-        result = pdf.read_pdf(leaf.data, self.s.pdf, want_images=self.s.ocr.enabled)
+        want_images = self.s.ocr.enabled
+        params = (self.s.pdf, want_images, self.s.max_text_chars, self.s.phone_region)
+        result, analysed, annotations = CACHE.get_or_compute("pdf", params, leaf.data, self.s.attachment_cache_mb,
+                                                             lambda: self._read_pdf(leaf.data, want_images))
         self.defects.extend(result.defects)
-        self.add_text("pdf", result.text or " ", leaf.filename or "pdf")
-        for uri in result.uris:
-            host = urls.host_of(uri)
-            if host:
-                self.links.append(Link(url=uri, host=host, kind="annotation", where="pdf"))
+        self._add(analysed, "pdf", leaf.filename or "pdf")
+        self.links.extend(annotations)
         self.images.extend(result.images)
+
+    # What an attachment yields depends on its bytes and the settings only, so it is cached whole
+    # (text analysis included): the copies of a campaign skip the PDF parse and the phone search.
+    def _read_pdf(self, data: bytes, want_images: bool) -> tuple[pdf.PdfText, Analysed, tuple[Link, ...]]:
+        result = pdf.read_pdf(data, self.s.pdf, want_images=want_images)
+        annotations = tuple(Link(url=uri, host=host, kind="annotation", where="pdf")
+                            for uri in result.uris if (host := urls.host_of(uri)))
+        return result, analyse_text("pdf", result.text or " ", self.s), annotations
+
+    def _read_docx(self, data: bytes) -> tuple[list[str], Analysed]:
+        text, defects = documents.docx_text(data, self.s.docx.max_bytes)
+        return defects, analyse_text("docx", text, self.s)
 
     def run_ocr(self) -> int:
         done = 0
@@ -121,6 +135,29 @@ class _Builder:
                 self.add_text("ocr", text, "image")
         self.defects.extend(sorted(self.ocr.defects))
         return done
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """One text after normalisation: what it adds to the counters, texts, links and phones."""
+
+    zero_width: int
+    bidi: int
+    styled: int
+    text: str
+    links: tuple[Link, ...] = ()
+    phones: tuple[Phone, ...] = ()
+
+
+def analyse_text(source: str, raw: str, s: ContentSettings) -> Analysed:
+    """Normalised text of one source with its links and phone numbers (a pure function of its arguments)."""
+    n = normalise(raw[: s.max_text_chars * 2])
+    text = n.text[: s.max_text_chars]
+    if not text:
+        return Analysed(n.zero_width, n.bidi, n.styled, "")
+    styled_digits = not raw.isascii() and any(unicodedata.category(c) == "Nd" and not c.isascii() for c in raw)
+    return Analysed(n.zero_width, n.bidi, n.styled, text, tuple(urls.links_in_text(text, source)),
+                    tuple(find_phones(text, source, s.phone_region, styled_digits)))
 
 
 _ANGLE = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>")
@@ -150,7 +187,7 @@ def _address(ctx: MessageContext, name: str) -> tuple[str, str]:
 def _forwarded(body: str, attached: list[str], subject: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(addresses, display names) of the senders of forwarded or attached messages."""
     found = [pairs[0] for a in attached if a and (pairs := parse_addresses([decode_header_value(a)]))]
-    mark = _FORWARD_MARK.search(body)
+    mark = next(fastfind.finditer(_FORWARD_MARK, fastfind.forward_mark_starts(body), body), None)
     start = mark.end() if mark else 0 if _FORWARD_SUBJECT.match(subject) else -1
     if start >= 0:
         for m in _FORWARD_FROM.finditer(body, start, start + _FORWARD_HEAD if not mark else len(body)):

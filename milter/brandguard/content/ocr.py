@@ -6,6 +6,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
+from brandguard.content.cache import CACHE
 from brandguard.content.config import OcrSettings
 
 # Formats leptonica reads from stdin; anything else is skipped rather than handed to tesseract.
@@ -22,6 +23,7 @@ class OcrBudget:
 
     settings: OcrSettings
     clock: object = time.monotonic
+    cache_mb: int = 0  # ContentSettings.attachment_cache_mb
     spent: float = 0.0
     done: int = 0
     defects: set[str] = field(default_factory=set)
@@ -51,6 +53,19 @@ class OcrBudget:
         if not self.allows(data):
             return ""
         s = self.settings
+        params = (self._binary, s.languages)
+        text, seconds, defect = CACHE.get_or_compute("ocr", params, data, self.cache_mb, lambda: self._tesseract(data),
+                                                     keep=lambda r: r[2] is None)
+        # a cached result is charged what it cost the first time, so copies of a message get the same OCR
+        self.spent += seconds
+        self.done += 1
+        if defect:
+            self.defects.add(defect)
+        return text
+
+    def _tesseract(self, data: bytes) -> tuple[str, float, str | None]:
+        """(text, seconds, defect or None) of one tesseract run."""
+        s = self.settings
         timeout = min(s.timeout_seconds, s.budget_seconds - self.spent)
         # one thread per tesseract: the milter already runs one thread per connection
         env = dict(os.environ, OMP_THREAD_LIMIT="1")
@@ -61,15 +76,10 @@ class OcrBudget:
                 input=data, capture_output=True, timeout=timeout, env=env, check=False,
             )
         except subprocess.TimeoutExpired:
-            self.defects.add("ocr_timeout")
-            return ""
+            return "", self.clock() - start, "ocr_timeout"
         except OSError:
-            self.defects.add("ocr_failed")
-            return ""
-        finally:
-            self.spent += self.clock() - start
-            self.done += 1
+            return "", self.clock() - start, "ocr_failed"
+        seconds = self.clock() - start
         if proc.returncode != 0:
-            self.defects.add("ocr_failed")
-            return ""
-        return proc.stdout.decode("utf-8", "replace")
+            return "", seconds, "ocr_failed"
+        return proc.stdout.decode("utf-8", "replace"), seconds, None

@@ -26,33 +26,81 @@ _RUN = re.compile(r"(?<![\w])\+?\(?[\dOoIl|][\dOoIl|()\s.\-–—/]{8,28}[\dOoIl
 _SUBST = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 # "8 8 8 - 5 5 5 ..." : single digits separated by blanks
 _SPACED = re.compile(r"(?<!\d)(?:\d[ \t.]{1,2}){6,}\d(?!\d)")
+_RUN_CHARS = frozenset("OoIl|().-\u2013\u2014/+")  # and digits and whitespace: what _RUN and _SPACED match
+_DIGIT = re.compile(r"\d")
+_RUN_DIGITS = 5  # a run rewritten by _deobfuscate holds at least 5 digits, a spaced one 10
+_SPACED_DIGITS = 10
 _CONTEXT = 160
 _MAX_PHONES = 40
 
 
 def _deobfuscate(text: str) -> tuple[str, list[tuple[int, int]]]:
     """Return text with obfuscated runs rewritten in place (same length) and the rewritten spans."""
+    windows = digit_windows(text, _RUN_DIGITS)
+    if not windows:
+        return text, []
     chars = list(text)
     spans: list[tuple[int, int]] = []
-    for m in _RUN.finditer(text):
-        run = m.group()
-        letters = sum(1 for c in run if c in "OoIl|")
-        digits = sum(1 for c in run if c.isdigit())
-        if letters and digits >= 5 and letters <= digits and digits + letters >= 10:
-            chars[m.start():m.end()] = list(run.translate(_SUBST))
-            spans.append((m.start(), m.end()))
-    for m in _SPACED.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        if len(digits) >= 10:
-            # left-align the digits and blank the rest, keeping the length
-            chars[m.start():m.end()] = list(digits.ljust(m.end() - m.start()))
-            spans.append((m.start(), m.end()))
+    for lo, hi, _ in windows:
+        for m in _RUN.finditer(text, lo, hi):
+            run = m.group()
+            letters = sum(1 for c in run if c in "OoIl|")
+            digits = sum(1 for c in run if c.isdigit())
+            if letters and digits >= 5 and letters <= digits and digits + letters >= 10:
+                chars[m.start():m.end()] = list(run.translate(_SUBST))
+                spans.append((m.start(), m.end()))
+    for lo, hi, count in windows:
+        if count < _SPACED_DIGITS:
+            continue
+        for m in _SPACED.finditer(text, lo, hi):
+            digits = re.sub(r"\D", "", m.group())
+            if len(digits) >= 10:
+                # left-align the digits and blank the rest, keeping the length
+                chars[m.start():m.end()] = list(digits.ljust(m.end() - m.start()))
+                spans.append((m.start(), m.end()))
     return "".join(chars), spans
+
+
+def digit_windows(text: str, need: int) -> list[tuple[int, int, int]]:
+    """(lo, hi, digits) around each run of _RUN's characters holding at least `need` digits.
+
+    Both patterns match only such characters (spaced digits included), so their matches never cross a
+    run's edge and the matches inside a run do not depend on the text elsewhere: scanning just the runs
+    with enough digits finds every match that gets rewritten. hi includes the character after the
+    run, which the patterns' lookahead reads.
+    """
+    out: list[tuple[int, int, int]] = []
+    if not has_digit(text):
+        return out
+    n = len(text)
+    m = _DIGIT.search(text)
+    while m is not None:
+        lo, hi = m.start(), m.end()
+        while lo > 0 and _in_run(text[lo - 1]):
+            lo -= 1
+        while hi < n and _in_run(text[hi]):
+            hi += 1
+        count = len(_DIGIT.findall(text, lo, hi))
+        if count >= need:
+            out.append((lo, min(n, hi + 1), count))
+        m = _DIGIT.search(text, hi)
+    return out
+
+
+def has_digit(text: str) -> bool:
+    """True when text holds a decimal digit (any script); for ASCII text, substring tests are 50 times faster."""
+    if text.isascii():
+        return any(d in text for d in "0123456789")
+    return _DIGIT.search(text) is not None
+
+
+def _in_run(c: str) -> bool:
+    return c in _RUN_CHARS or c.isdecimal() or c.isspace()
 
 
 def find_phones(text: str, where: str, region: str = "US", styled_digits: bool = False) -> list[Phone]:
     """Valid phone numbers in `text` (E.164, typed), each with surrounding context."""
-    if not text:
+    if not has_digit(text):  # the matcher's candidates all hold a digit
         return []
     clear, spans = _deobfuscate(text)
     out: list[Phone] = []

@@ -5,6 +5,7 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from brandguard.content import fastfind
 from brandguard.content.model import Link
 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`{}|\\^\[\]]{2,2000}", re.I)
@@ -72,7 +73,7 @@ def links_in_text(text: str, where: str) -> list[Link]:
     """Scheme or www URLs in plain text, then bare domain names not already inside a URL."""
     out: list[Link] = []
     taken: list[tuple[int, int]] = []
-    for m in _URL.finditer(text):
+    for m in fastfind.finditer(_URL, fastfind.url_starts(text), text):
         url = m.group().rstrip(_TRAILING)
         host = host_of(url)
         if host:
@@ -80,7 +81,7 @@ def links_in_text(text: str, where: str) -> list[Link]:
             taken.append((m.start(), m.start() + len(url)))
         if len(out) >= _MAX_LINKS:
             return out
-    for m in _BARE.finditer(text):
+    for m in fastfind.finditer(_BARE, fastfind.bare_starts(text), text):
         if any(s <= m.start() < e for s, e in taken):
             continue
         host = m.group(1).lower()

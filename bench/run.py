@@ -120,6 +120,8 @@ class Bench:
         self.postfix: infra.Postfix | None = None
         self.results: list[dict] = []
         self.policy, self.checks = bench_policy(self.work, Path(args.policy))
+        # --bg-set analysis_concurrency=1: a brandguard setting for every brandguard configuration (JSON values)
+        self.bg_extra = {k: _value(v) for k, _, v in (kv.partition("=") for kv in args.bg_set)}
         log(f"policy {self.policy} with checks: {', '.join(self.checks) or '(none)'}")
 
     # set-up ---------------------------------------------------------------------------------
@@ -133,22 +135,22 @@ class Bench:
             self.milters["trivial"] = Trivial(self.work)
             self.listeners.append(Listener("trivial", infra.free_port(), f"unix:{self.milters['trivial'].sock}"))
         if {"brandguard", "brandguard-cold", "brandguard-x2-randmap"} & set(configs):
-            bg = self.milters["brandguard"] = Brandguard(self.work, "bg", pol, dns)
+            bg = self.milters["brandguard"] = Brandguard(self.work, "bg", pol, dns, extra=self.bg_extra)
             self.listeners.append(Listener("brandguard", infra.free_port(), bg.postfix_socket))
         if "brandguard-x2-randmap" in configs:
-            bg, bg2 = self.milters["brandguard"], Brandguard(self.work, "bg2", pol, dns)
+            bg, bg2 = self.milters["brandguard"], Brandguard(self.work, "bg2", pol, dns, extra=self.bg_extra)
             self.milters["brandguard-x2-randmap"] = MultiMilter("brandguard-x2-randmap", [bg, bg2])
             self.listeners.append(Listener("randmap", infra.free_port(), bg.postfix_socket,
                                            f"randmap:{{{bg.postfix_socket}, {bg2.postfix_socket}}}"))
         if "brandguard-x2-workers" in configs:
-            self.milters["brandguard-x2-workers"] = Brandguard(self.work, "bgw2", pol, dns, workers=2)
+            self.milters["brandguard-x2-workers"] = Brandguard(self.work, "bgw2", pol, dns, workers=2, extra=self.bg_extra)
             self.listeners.append(Listener("workers", infra.free_port(),
                                            self.milters["brandguard-x2-workers"].postfix_socket))
         if "brandguard-x2-pool" in configs:
-            self.milters["brandguard-x2-pool"] = Brandguard(self.work, "bgpool", pol, dns, workers=2, mode="pool")
+            self.milters["brandguard-x2-pool"] = Brandguard(self.work, "bgpool", pol, dns, workers=2, mode="pool", extra=self.bg_extra)
             self.listeners.append(Listener("pool", infra.free_port(), self.milters["brandguard-x2-pool"].postfix_socket))
         if "brandguard-tcp" in configs:
-            self.milters["brandguard-tcp"] = Brandguard(self.work, "bgtcp", pol, dns, tcp=True)
+            self.milters["brandguard-tcp"] = Brandguard(self.work, "bgtcp", pol, dns, tcp=True, extra=self.bg_extra)
             self.listeners.append(Listener("tcp", infra.free_port(), self.milters["brandguard-tcp"].postfix_socket))
         if "rspamd" in configs:
             log("starting rspamd (first start compiles its hyperscan database: up to a minute)")
@@ -335,7 +337,7 @@ class Bench:
 
     def long_run(self, total: int) -> dict:
         """A fresh brandguard; RSS after the first chunk (start), at half way and at the end."""
-        bg = Brandguard(self.work, "bglong", self.policy, self.unbound.port)
+        bg = Brandguard(self.work, "bglong", self.policy, self.unbound.port, extra=self.bg_extra)
         listener = self.listener_for("long")
         chunk = max(500, total // 20)
         samples, sent, t0 = [], 0, time.monotonic()
@@ -460,6 +462,13 @@ def summarise(bench: Bench, configs: list[str], prof: dict, scan: dict, long: di
             "checks": bench.checks, "configs": rows, "results": R, "profile": prof, "scan": scan, "long": long,
             "ratios": {k: ratio(a, b) for k, (a, b) in pairs.items()},
             "model_ratios": {k: ratio(a, b, "model_rate") for k, (a, b) in pairs.items()}}
+
+
+def _value(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def fmt(v, spec=".1f", unit=""):
@@ -610,6 +619,8 @@ def main() -> int:
     ap.add_argument("--rspamd-db", default="/var/tmp/brandguard-bench-rspamd-db",
                     help="rspamd's DBDIR, kept across runs so the hyperscan database is compiled once")
     ap.add_argument("--json", default=str(BUILD / "bench.json"), help="where to write every figure")
+    ap.add_argument("--bg-set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a brandguard setting for all brandguard configurations, e.g. analysis_concurrency=1")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, configs)")
     args = ap.parse_args()
     if args.full and args.messages == 2000:

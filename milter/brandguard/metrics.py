@@ -129,6 +129,11 @@ class Metrics:
         self.in_flight_gauge = Gauge("brandguard_messages_in_flight", "Messages being analysed now.",
                                      registry=r, multiprocess_mode="livesum")
         self._policy_hash: str | None = None
+        # labelled children by (metric, label values): .labels() validates and locks on every call, and
+        # the per-message path makes about fifteen of them. The cached object is the one .labels() would
+        # return (prometheus never drops children we do not remove), also in forked workers, whose
+        # multiprocess values notice the new pid themselves. policy_info, which removes children, is not cached.
+        self._children: dict[tuple, object] = {}
         self.build_info.labels(version=__version__, python=platform.python_version()).set(1)
         self._predeclare_fixed()
         self.set_label_sets(checks=checks, rules=rules, brands=brands)
@@ -167,6 +172,13 @@ class Metrics:
             for verdict in ACTIONS:
                 self.brand_claims.labels(brand=brand, verdict=verdict)
 
+    def _child(self, metric, *values: str):
+        key = (metric, values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
+
     # --- per message -------------------------------------------------------------------
 
     def record_verdict(self, verdict: Verdict, eom_seconds: float, stages: dict[str, float]) -> None:
@@ -179,19 +191,19 @@ class Metrics:
         disposition = verdict.action.value
         if verdict.error:
             disposition = "tempfail" if verdict.error.endswith("tempfail") else "error"
-        self.messages.labels(disposition=disposition, mode=mode).inc()
+        self._child(self.messages, disposition, mode).inc()
         if verdict.would_action is not None:
-            self.would_action.labels(action=verdict.would_action.value).inc()
+            self._child(self.would_action, verdict.would_action.value).inc()
         for hit in verdict.hits:
-            self.rule_matches.labels(rule=_closed(hit.id, self._rules), mode=hit.mode.value).inc()
+            self._child(self.rule_matches, _closed(hit.id, self._rules), hit.mode.value).inc()
         for finding in verdict.findings:
-            self.check_findings.labels(check=_closed(finding.check, self._checks)).inc()
+            self._child(self.check_findings, _closed(finding.check, self._checks)).inc()
         decided = (verdict.would_action or verdict.action).value
         for brand in dict.fromkeys(_closed(b, self._brands) for b in verdict.brands):
-            self.brand_claims.labels(brand=brand, verdict=decided).inc()
+            self._child(self.brand_claims, brand, decided).inc()
         self.eom_duration.observe(eom_seconds)
         for stage, seconds in stages.items():
-            self.stage_duration.labels(stage=_closed(stage, STAGES)).observe(seconds)
+            self._child(self.stage_duration, _closed(stage, STAGES)).observe(seconds)
 
     def record_auth(self, auth: AuthResults) -> None:
         """Count one message's SPF (MAIL FROM), best DKIM, DMARC and ARC results; skipped when not checked."""
@@ -202,15 +214,15 @@ class Metrics:
             dkim = "pass" if any(s.result == "pass" for s in auth.dkim) else auth.dkim[0].result
         for method, result in (("spf", auth.spf.result), ("dkim", dkim),
                                ("dmarc", auth.dmarc.result), ("arc", auth.arc.result)):
-            self.auth_results.labels(method=method, result=_closed(result, AUTH_RESULTS)).inc()
+            self._child(self.auth_results, method, _closed(result, AUTH_RESULTS)).inc()
 
     def record_tempfail(self, mode: Mode = Mode.ENFORCE) -> None:
         """Count a message answered with a temporary failure (on_error: tempfail, budget exhausted)."""
-        self.messages.labels(disposition="tempfail", mode=mode.value).inc()
+        self._child(self.messages, "tempfail", mode.value).inc()
 
     def record_error(self, stage: str) -> None:
         """Count an unexpected error caught at the failure boundary of `stage`."""
-        self.errors.labels(stage=_closed(stage, ERROR_STAGES)).inc()
+        self._child(self.errors, _closed(stage, ERROR_STAGES)).inc()
 
     @contextmanager
     def in_flight(self) -> Iterator[None]:
@@ -222,9 +234,9 @@ class Metrics:
 
     def on_dns_lookup(self, rtype: str, seconds: float, error_kind: str | None) -> None:
         """Resolver hook: time every lookup; count failures by kind (None means answered)."""
-        self.dns_duration.labels(rtype=_closed(rtype.upper(), DNS_RTYPES)).observe(seconds)
+        self._child(self.dns_duration, _closed(rtype.upper(), DNS_RTYPES)).observe(seconds)
         if error_kind is not None:
-            self.dns_errors.labels(kind=_closed(error_kind, DNS_ERROR_KINDS)).inc()
+            self._child(self.dns_errors, _closed(error_kind, DNS_ERROR_KINDS)).inc()
 
     def policy_loaded(self, hash: str, ok: bool) -> None:  # noqa: A002 - contract name
         """Record a policy (re)load; on success `hash` becomes the one brandguard_policy_info series."""

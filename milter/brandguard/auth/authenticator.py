@@ -8,14 +8,15 @@ from brandguard.auth import arc, dkim, dmarc, spf
 from brandguard.auth.config import AuthSettings
 from brandguard.auth.dns import BudgetedResolver, Resolver
 from brandguard.auth.orgdomain import author_domain
+from brandguard.auth.spfcache import SpfCache
 from brandguard.model import ArcResult, AuthResults, DmarcResult, MessageContext, SpfResult
 
 
 class Authenticator:
     """Establishes authentication facts; makes no policy decision.
 
-    One instance serves every milter thread: it holds only the shared resolver (whose cache
-    is thread-safe) and immutable settings; each message gets its own DNS budget view.
+    One instance serves every milter thread: it holds the shared resolver and SPF result
+    cache (both thread-safe) and immutable settings; each message gets its own DNS budget view.
     """
 
     def __init__(self, resolver: Resolver, settings: AuthSettings, *,
@@ -23,6 +24,8 @@ class Authenticator:
         self._resolver = resolver
         self._settings = settings
         self._clock = clock
+        # big senders repeat one client IP, HELO and MAIL FROM all day: pyspf is the cost
+        self._spf_cache = SpfCache()
 
     def authenticate(self, ctx: MessageContext) -> AuthResults:
         s = self._settings
@@ -31,8 +34,10 @@ class Authenticator:
         env = ctx.envelope
         spf_result = spf_helo = SpfResult()
         if s.enable_spf:
-            spf_result = spf.check_host(view, env.client_addr, env.mail_from, env.helo, receiver=s.authserv_id)
-            spf_helo = spf.check_helo(view, env.client_addr, env.helo, receiver=s.authserv_id)
+            spf_result = spf.check_host(view, env.client_addr, env.mail_from, env.helo,
+                                        receiver=s.authserv_id, cache=self._spf_cache)
+            spf_helo = spf.check_helo(view, env.client_addr, env.helo,
+                                      receiver=s.authserv_id, cache=self._spf_cache)
         # Rebuilding and re-parsing the whole message costs more than all DNS work on a warm cache,
         # so do it only when there is a signature or seal to verify.
         has_dkim = s.enable_dkim and bool(ctx.header_values("DKIM-Signature"))

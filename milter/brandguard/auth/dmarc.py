@@ -1,6 +1,7 @@
 """DMARC (RFC 7489, or DMARCbis with the DNS tree walk): result, applicable policy and disposition."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -28,12 +29,22 @@ class Record:
 
 def parse_record(text: str) -> dict[str, str]:
     """Tag map of a record that starts with v=DMARC1 (tag names lower-cased, values stripped)."""
+    # a copy: callers may change theirs; only usual-sized records are remembered (a TXT record can be huge)
+    return dict(_parse_cached(text) if len(text) <= 1024 else _parse_record(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(text: str) -> tuple[tuple[str, str], ...]:
+    return _parse_record(text)
+
+
+def _parse_record(text: str) -> tuple[tuple[str, str], ...]:
     tags: dict[str, str] = {}
     for part in text.split(";"):
         name, eq, value = part.partition("=")
         if eq and name.strip():
             tags.setdefault(name.strip().lower(), value.strip())
-    return tags
+    return tuple(tags.items())
 
 
 def fetch_record(resolver: Resolver, domain: str) -> Record | None:

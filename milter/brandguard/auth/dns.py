@@ -34,6 +34,11 @@ class Resolver(Protocol):
     def lookup(self, name: str | bytes, rtype: str, timeout: float | None = None) -> tuple[Any, ...]: ...
 
 
+# Optional on a Resolver: remaining_ttl(name, rtype) -> seconds its cached answer stays valid
+# (0 when not cached). Caches of results derived from DNS (SPF) live no longer than that;
+# a resolver without it (the unit tests' fake) serves data that never changes.
+
+
 def normalise_name(name: str | bytes) -> str:
     """Lower-case text name without trailing dot (dkimpy hands bytes with a dot)."""
     if isinstance(name, bytes):
@@ -118,6 +123,11 @@ class DnsResolver:
             self.cache.put(key, records, ttl)
         return records
 
+    def remaining_ttl(self, name: str | bytes, rtype: str) -> float:
+        if self.cache is None:
+            return 0.0
+        return self.cache.remaining((normalise_name(name), rtype.upper()))
+
     def _query(self, qname: str, rtype: str, lifetime: float) -> tuple[tuple[Any, ...], float, str | None]:
         try:
             answer = self._dns.resolve(
@@ -187,6 +197,11 @@ class BudgetedResolver:
                     log.exception("on_lookup observer failed")
             raise DnsTimeout(f"{rtype} {normalise_name(name)}: per-message DNS budget spent")
         return self._inner.lookup(name, rtype, timeout=left if timeout is None else min(timeout, left))
+
+    def remaining_ttl(self, name: str | bytes, rtype: str) -> float | None:
+        """The inner resolver's remaining_ttl, or None when it cannot tell."""
+        inner = getattr(self._inner, "remaining_ttl", None)
+        return None if inner is None else inner(name, rtype)
 
 
 def make_resolver(settings: AuthSettings, on_lookup: LookupObserver | None = None) -> DnsResolver:

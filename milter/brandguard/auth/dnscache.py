@@ -49,6 +49,16 @@ class TtlCache:
                 return records
         return None
 
+    def remaining(self, key: Hashable) -> float:
+        """Seconds until the answer under `key` expires; 0 when it is not cached."""
+        now = self._clock()
+        with self._lock:
+            for table in (self._pos, self._neg):
+                entry = table.get(key)
+                if entry is not None:
+                    return max(0.0, entry[0] - now)
+        return 0.0
+
     def put(self, key: Hashable, records: tuple, ttl: float) -> None:
         """Store an answer for `ttl` seconds (capped); a zero TTL is not cached, as DNS intends."""
         negative = not records

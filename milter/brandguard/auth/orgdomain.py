@@ -1,6 +1,7 @@
 """RFC5322.From domain extraction (RFC 7489 6.6.1), organisational domains and alignment."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -73,7 +74,18 @@ def author_domain(ctx: MessageContext) -> AuthorDomain:
     Several headers or addresses that all share one domain still yield that domain (the
     RFC lets receivers evaluate it), with the problem recorded for the policy to judge.
     """
-    values = ctx.header_values("From")
+    values = tuple(ctx.header_values("From"))
+    # a hostile sender's huge or endless From variants must not fill memory: only short ones are remembered
+    return _author_cached(values) if sum(map(len, values)) <= 1024 else _author_of(values)
+
+
+# The same From headers recur across a sender's messages, and parsing them is pure.
+@functools.lru_cache(maxsize=4096)
+def _author_cached(values: tuple[str, ...]) -> AuthorDomain:
+    return _author_of(values)
+
+
+def _author_of(values: tuple[str, ...]) -> AuthorDomain:
     if not values:
         return AuthorDomain("", NO_FROM)
     all_addrs: list[str] = []
@@ -95,6 +107,7 @@ def author_domain(ctx: MessageContext) -> AuthorDomain:
     return AuthorDomain(domain or "", "", tuple(all_addrs))
 
 
+@functools.lru_cache(maxsize=8192)
 def org_domain(domain: str) -> str:
     """Organisational domain (RFC 7489 3.2) from the bundled Public Suffix List.
 

@@ -219,7 +219,8 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None) -> Con
             attachments.append(Attachment(leaf.filename, leaf.content_type, len(leaf.data)))
     ocr_images = b.run_ocr()
     subject = normalise(subject_raw).text
-    for where, text in (("subject", subject), ("display_name", normalise(display).text)):
+    display_name = normalise(display).text
+    for where, text in (("subject", subject), ("display_name", display_name)):
         known = {p.e164 for p in b.phones}
         b.phones.extend(p for p in find_phones(text, where, s.phone_region) if p.e164 not in known)
     reply_to = tuple(a.lower() for _, a in parse_addresses([decode_header_value(v) for v in ctx.header_values("Reply-To")]) if a)
@@ -227,7 +228,7 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None) -> Con
     body = "\n\n".join(t.text for t in b.texts if t.source == "body")
     forwarded = _forwarded(body, w.attached_from, subject)
     return Content(
-        display_name=normalise(display).text,
+        display_name=display_name,
         from_address=address.lower(),
         from_domain=domain_of(address),
         reply_to=reply_to,

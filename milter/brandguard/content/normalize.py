@@ -53,6 +53,8 @@ _BIDI_RX = re.compile("[" + "".join(sorted(_BIDI_OVERRIDES)) + "]")
 _STYLED_RX = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _STYLED_RANGES) + "]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+# ASCII whitespace other than newline and space (what \s matches below 0x80); see _collapse_ascii()
+_ASCII_TO_SPACE = str.maketrans({c: " " for c in "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"})
 
 
 def normalise(text: str) -> Normalised:
@@ -65,8 +67,22 @@ def normalise(text: str) -> Normalised:
         bidi = len(_BIDI_RX.findall(text))
         styled = len(_STYLED_RX.findall(text))
         out = unicodedata.normalize("NFKC", text.translate(_DROP))
-    out = _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", out.replace("\r\n", "\n").replace("\r", "\n")))
+    if "\r" in out:
+        out = out.replace("\r\n", "\n").replace("\r", "\n")
+    out = _collapse_ascii(out) if out.isascii() else _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", out))
     return Normalised(out.strip(), zw, bidi, styled)
+
+
+def _collapse_ascii(out: str) -> str:
+    """Same result as the two regex subs for ASCII text, several times faster: the _SPACES sub
+    matches (and rebuilds the string at) every single space between words."""
+    out = out.translate(_ASCII_TO_SPACE)
+    while "  " in out:  # each pass halves every run: log2(longest run) passes
+        out = out.replace("  ", " ")
+    # only "\n" and lone spaces remain, so a blank-line run must contain one of these
+    if "\n\n" in out or "\n \n" in out:
+        out = _BLANK_LINES.sub("\n\n", out)
+    return out
 
 
 def clean(text: str) -> str:

@@ -67,12 +67,10 @@ def _scan(item: tuple[str, str, str, str]) -> dict:
     return row
 
 
-_FORWARDED = re.compile(r"^\s*(?:fwd?|fw|wg|tr|rv|enc|doorst)\s*:", re.I)
-
-
 def _reason(row: dict, data: bytes) -> str:
     """Why a lure was not quarantined, by heuristic, so that misses can be read by category."""
     from brandguard import content
+    from brandguard.checks._lexicon import FORWARD_SUBJECT
     from brandguard.mailfile import context_from_bytes
 
     cat = _APP.store.current.catalogue
@@ -86,7 +84,7 @@ def _reason(row: dict, data: bytes) -> str:
     own = [d for d in (c.from_domain, c.return_path_domain) if d and not cat.is_freemail(d) and cat.sender_brands(d)]
     if own:
         return "From or Return-Path is a catalogued brand's own domain: a spoof only SPF/DKIM/DMARC can tell offline"
-    if c.forwarded_from and _FORWARDED.match(c.subject):
+    if c.forwarded_from and FORWARD_SUBJECT.match(c.subject):
         return "forwarded by a person (Fw:/ENC:): the original sender's headers and authentication are gone"
     if any(cat.sender_brands(a.rsplit("@", 1)[-1]) for a in c.forwarded_from):
         return "inside a forward of mail from a brand's own domain: only the original's DMARC could tell"

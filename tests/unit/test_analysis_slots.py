@@ -17,39 +17,46 @@ def _ctx():
 
 def test_concurrent_analyses_are_bounded(e2e_policy, monkeypatch):
     app = App(Settings(policy=e2e_policy, analysis_concurrency=2), with_dns=False)
-    lock, running, peak = threading.Lock(), [0], [0]
+    changed, running, peak = threading.Condition(), [0], [0]
+    gate = threading.Event()
     original = app.pipeline.process
 
-    def slow(ctx):
-        with lock:
+    def held(ctx):
+        with changed:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
-        time.sleep(0.05)
-        with lock:
+            changed.notify_all()
+        gate.wait(30)  # every analysis stays in until the test has looked for a third one
+        with changed:
             running[0] -= 1
         return original(ctx)
 
-    monkeypatch.setattr(app.pipeline, "process", slow)
+    monkeypatch.setattr(app.pipeline, "process", held)
     results = []
     threads = [threading.Thread(target=lambda: results.append(app.process(_ctx()))) for _ in range(8)]
     for t in threads:
         t.start()
+    with changed:
+        assert changed.wait_for(lambda: running[0] == 2, timeout=10)
+        # a third analysis would notify at once; none may enter while two slots are held
+        third = changed.wait_for(lambda: running[0] > 2, timeout=0.3)
+    gate.set()
     for t in threads:
         t.join()
-    assert peak[0] == 2 and len(results) == 8
+    assert not third and peak[0] == 2 and len(results) == 8
     assert all("hard deadline" not in r.verdict.reason for r in results)
 
 
 def test_waiting_for_a_slot_counts_against_the_deadline(e2e_policy, monkeypatch):
     app = App(Settings(policy=e2e_policy, analysis_concurrency=1, message_time_budget=0.2, budget_fallback="tag"),
               with_dns=False)
-    release = threading.Event()
+    release, entered = threading.Event(), threading.Event()
     original = app.pipeline.process
-    monkeypatch.setattr(app.pipeline, "process", lambda ctx: release.wait(30) and original(ctx))
+    monkeypatch.setattr(app.pipeline, "process", lambda ctx: (entered.set(), release.wait(30))[1] and original(ctx))
     first = threading.Thread(target=app.process, args=(_ctx(),))
     first.start()
     try:
-        time.sleep(0.05)  # the first message holds the only slot
+        assert entered.wait(10)  # the first message holds the only slot
         start = time.monotonic()
         outcome = app.process(_ctx())
         waited = time.monotonic() - start

@@ -157,3 +157,19 @@ def test_gate(run, tmp_path, capsys, edit, status, says):
 def test_gate_without_report_exits_2(tmp_path, capsys):
     assert eval_gate.main([str(tmp_path / "absent.json")]) == 2
     assert "no usable report" in capsys.readouterr().err
+
+
+def test_eval_diff_lists_moved_files(tmp_path, capsys):
+    import eval_diff
+
+    row = {"path": "phish/a.eml", "label": "brand_impersonation", "action": "accept", "rules": [], "checks": [],
+           "brands": [], "score": 0.0, "ms": 1.0}
+    moved = {**row, "action": "tag", "score": 5.0, "checks": ["own_domain_mismatch/offbrand_links"]}
+    before, same, after = tmp_path / "b.json", tmp_path / "s.json", tmp_path / "a.json"
+    before.write_text(json.dumps({"rows": [row]}))
+    same.write_text(json.dumps({"rows": [row]}))
+    after.write_text(json.dumps({"rows": [moved]}))
+    assert eval_diff.main([str(before), str(same)]) == 0
+    assert eval_diff.main([str(before), str(after)]) == 1
+    out = capsys.readouterr().out
+    assert "phish/a.eml [brand_impersonation]: action accept -> tag" in out and "1 files differ of 1" in out

@@ -10,6 +10,10 @@ from functools import cached_property
 
 import re2
 
+# The wrapper's own unanchored-search constant, when this google-re2 build exposes it (else the slow path)
+_MATCH = getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None)
+_MATCH = getattr(_MATCH, "UNANCHORED", None)
+
 # The lure lexicons are big case-insensitive alternations that `re` tries at every offset of a 10 KB body; RE2
 # runs them in linear time, ~50x faster. But RE2 differs from `re` in \b, lookarounds, Unicode \w and case
 # folding, so it only runs a *looser* copy of each pattern: one that matches wherever the original matches
@@ -105,6 +109,8 @@ class Prefiltered:
             return self.rx.search(text, pos, endpos)
         pos, endpos = min(max(pos, 0), len(text)), min(max(endpos, 0), len(text))  # clamped as `re` does
         window = text[pos:endpos]  # the loose copy has no \b or lookarounds: it needs no context either side
+        if window.isascii() and _MATCH is not None:
+            return self._search_ascii(text, window.encode("ascii"), pos, endpos)
         start = pos
         try:
             while start <= endpos:
@@ -119,6 +125,20 @@ class Prefiltered:
             return None
         except UnicodeEncodeError:  # lone surrogates from undecodable bytes are not UTF-8
             return self.rx.search(text, start, endpos)
+
+    def _search_ascii(self, text: str, window: bytes, pos: int, endpos: int) -> re.Match | None:
+        # ASCII: byte offsets are character offsets, so RE2's matcher runs on the bytes directly, without
+        # the wrapper re-encoding the whole window and mapping offsets back on every call
+        regexp, size, offset = self.prefilter._regexp, len(window), 0
+        while offset <= size:
+            hint = regexp.Match(_MATCH, window, offset, size)[0][0]
+            if hint < 0:
+                return None
+            found = self.rx.match(text, pos + hint, endpos)
+            if found:
+                return found
+            offset = hint + 1
+        return None
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match]:
         while (found := self.search(text, pos, endpos)) is not None:

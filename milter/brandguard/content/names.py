@@ -13,6 +13,8 @@ _SEP = r"[\s\-_.]*"  # "Trend Micro", "TrendMicro", "Trend-Micro", "Trend_Micro"
 # 8-bit header bytes arrive surrogate-escaped; re2 takes only encodable text (same length kept for offsets)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NOT_KEY = re.compile(r"[^a-z0-9&]")
+_UNANCHORED = getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None)
+_UNANCHORED = getattr(_UNANCHORED, "UNANCHORED", None)  # None on a google-re2 build without it: the wrapper then
 MAX_HITS = 2000  # names reported per text: enough for any claim, bounded for "Norton " repeated a million times
 
 
@@ -63,7 +65,7 @@ class NameMatcher:
         skel = skeleton(text).replace("_", " ")
         if skel.isascii():
             # bytes offsets are character offsets here: re2 then skips its per-match UTF-8 offset decoding
-            spans = (m.span() for m in self._regex.finditer(skel.encode("ascii")))
+            spans = _ascii_spans(self._regex, skel.encode("ascii"))
         else:
             skel = _SURROGATE.sub("?", skel)
             spans = (m.span() for m in self._regex.finditer(skel))
@@ -82,6 +84,23 @@ class NameMatcher:
                 if len(hits) >= MAX_HITS:
                     break
         return hits
+
+
+def _ascii_spans(regex, data: bytes):
+    """regex.finditer(data) spans, calling RE2's matcher directly: the wrapper builds a match object per hit.
+
+    No name matches the empty string, so each search resumes at the previous match's end.
+    """
+    if _UNANCHORED is None:
+        yield from (m.span() for m in regex.finditer(data))
+        return
+    match, pos, size = regex._regexp.Match, 0, len(data)
+    while pos <= size:
+        start, end = match(_UNANCHORED, data, pos, size)[0]
+        if start < 0:
+            return
+        yield start, end
+        pos = end if end > start else end + 1
 
 
 def _same_case(written: str, name: str) -> bool:

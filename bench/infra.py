@@ -146,6 +146,16 @@ def memory_kb(pid: int) -> dict[str, int]:
                     out[line.split(":")[0]] = int(line.split()[1])
     except OSError:
         pass
+    try:
+        # PSS splits pages shared between processes (a pre-forked worker's copy-on-write memory) among them,
+        # so summed over a process group it is the memory the group really holds; summed RSS counts them twice
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    out["Pss"] = int(line.split()[1])
+                    break
+    except OSError:
+        pass
     return out
 
 
@@ -498,11 +508,12 @@ class Milter:
         return sum(cpu_seconds(p) for p in self.pids())
 
     def memory(self) -> dict[str, int]:
-        """Summed VmRSS/VmHWM in kB over the processes, plus the largest single process's."""
+        """Summed VmRSS/VmHWM/PSS in kB over the processes, plus the largest single process's RSS/HWM."""
         mems = [memory_kb(p) for p in self.pids()]
         return {"rss_kb": sum(m.get("VmRSS", 0) for m in mems), "hwm_kb": sum(m.get("VmHWM", 0) for m in mems),
                 "max_rss_kb": max((m.get("VmRSS", 0) for m in mems), default=0),
-                "max_hwm_kb": max((m.get("VmHWM", 0) for m in mems), default=0)}
+                "max_hwm_kb": max((m.get("VmHWM", 0) for m in mems), default=0),
+                "pss_kb": sum(m.get("Pss", 0) for m in mems)}
 
 
 class Trivial(Milter):

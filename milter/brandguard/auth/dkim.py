@@ -1,6 +1,7 @@
 """DKIM (RFC 6376, RFC 8463): verify every signature, one result per signature with d= s= a=."""
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -23,6 +24,10 @@ _dkimpy_log.propagate = False
 # Signatures past this many are not verified: each costs a DNS query and an RSA operation,
 # and no legitimate message carries more than a handful.
 MAX_SIGNATURES = 10
+
+# Key records longer than this are classified on every lookup rather than remembered, so a
+# hostile zone cannot fill the memo with megabytes; real RSA-4096 records are under 1 KB.
+_MEMO_RECORD_BYTES = 2048
 
 
 class KeyFetcher:
@@ -49,11 +54,27 @@ class KeyFetcher:
             self.problem = ("permerror", f"no key published at {text}")
             return None
         value = b"".join(records[0])
-        try:
-            dkimpy.evaluate_pk(text, value)
-        except Exception as exc:  # KeyFormatError, binascii.Error, nacl errors: all "bad key"
-            self.problem = ("permerror", f"unusable key record at {text}: {exc}")
+        # only the classification is remembered: the lookup above stays per call, so TTLs and
+        # DNS failures are the resolver's business
+        problem = (_key_problem(text, value) if len(value) <= _MEMO_RECORD_BYTES
+                   else _key_problem.__wrapped__(text, value))
+        if problem is not None:
+            self.problem = ("permerror", problem)
         return value
+
+
+@functools.lru_cache(maxsize=512)
+def _key_problem(name: str, value: bytes) -> str | None:
+    """Why the key record `value` published at `name` is unusable, or None.
+
+    Parsing an RSA key is pure-Python ASN.1 work, and big senders publish few keys, so
+    the verdict is memoised; it depends only on (name, value), both part of the key.
+    """
+    try:
+        dkimpy.evaluate_pk(name, value)
+    except Exception as exc:  # KeyFormatError, binascii.Error, nacl errors: all "bad key"
+        return f"unusable key record at {name}: {exc}"
+    return None
 
 
 def verify_all(
@@ -66,18 +87,70 @@ def verify_all(
 ) -> tuple[DkimSignature, ...]:
     """Verify each DKIM-Signature of `raw` (top to bottom); never raises for bad input or DNS."""
     try:
-        headers, body = dkimpy.rfc822_parse(raw)
+        headers, body = _parse(raw)
     except Exception as exc:
         log.debug("message not parseable for DKIM: %r", exc)
         return ()
+    # One instance serves every signature. dkimpy's verify(idx) keeps nothing from one call that a
+    # later call reads (the key and its size are reloaded each time), so this equals a fresh
+    # dkimpy.DKIM(raw) per signature without parsing the message again for each.
+    verifier = dkimpy.DKIM(None, logger=_dkimpy_log, minkey=min_key_bits)
+    verifier.body = body
     sig_values = [v for k, v in headers if k.lower() == b"dkim-signature"]
     out = []
     for idx, value in enumerate(sig_values):
         if idx >= MAX_SIGNATURES:
             out.append(DkimSignature(result="policy", reason=f"more than {MAX_SIGNATURES} signatures"))
             continue
-        out.append(_verify_one(resolver, raw, idx, value, body, min_key_bits, body_truncated, now()))
+        out.append(_verify_one(resolver, verifier, headers, idx, value, body_truncated, now()))
     return tuple(out)
+
+
+def _parse(raw: bytes) -> tuple[list, bytes]:
+    """Exactly dkimpy.rfc822_parse(raw): same headers, same body, same exceptions.
+
+    rfc822_parse splits the whole message into lines with a regex and joins the body back with
+    CRLF; for a large body that costs more than verifying a signature. Only the header block
+    goes through rfc822_parse here; the body gets the same LF-to-CRLF result from two
+    bytes.replace calls (every LF ends a line, and a CR already before it is kept once).
+    """
+    end = _headers_end(raw)
+    if end is None:  # no empty line: all headers, and rfc822_parse returns an empty body
+        return dkimpy.rfc822_parse(raw)
+    headers, _ = dkimpy.rfc822_parse(raw[:end[0]])
+    return headers, raw[end[1]:].replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def _headers_end(raw: bytes) -> tuple[int, int] | None:
+    """Start and end of the first empty line, where rfc822_parse's header loop stops."""
+    if raw.startswith(b"\n"):
+        return 0, 1
+    if raw.startswith(b"\r\n"):
+        return 0, 2
+    # CRLF first: the milter rebuilds messages with CRLF, so the LF-only search stays short
+    crlf = raw.find(b"\n\r\n")
+    lf = raw.find(b"\n\n", 0, crlf + 1 if crlf >= 0 else len(raw))
+    if lf >= 0:
+        return lf + 1, lf + 2
+    if crlf >= 0:
+        return crlf + 1, crlf + 3
+    if raw.endswith(b"\n"):  # the split's trailing empty string is the empty line
+        return len(raw), len(raw)
+    return None
+
+
+def _signed_headers(headers: list, tags: dict) -> list:
+    """The headers dkimpy can read for this signature: those named in h=, and the signatures.
+
+    dkimpy canonicalises every header of the message for each signature, then picks the ones
+    h= names, bottom-up by name. Dropping headers no h= entry can match (a name that is not
+    even a substring of h=) leaves that pick, and the index of each DKIM-Signature, unchanged.
+    """
+    h_value = tags.get(b"h")
+    if not isinstance(h_value, bytes):
+        return headers
+    wanted = h_value.lower()
+    return [h for h in headers if h[0].lower() in wanted or h[0].lower() == b"dkim-signature"]
 
 
 def _tag(tags: dict, name: bytes) -> str:
@@ -85,8 +158,8 @@ def _tag(tags: dict, name: bytes) -> str:
 
 
 def _verify_one(
-    resolver: Resolver, raw: bytes, idx: int, value: bytes, body: bytes,
-    min_key_bits: int, body_truncated: bool, now: float,
+    resolver: Resolver, verifier: dkimpy.DKIM, headers: list, idx: int, value: bytes,
+    body_truncated: bool, now: float,
 ) -> DkimSignature:
     try:
         tags = parse_tag_value(value)
@@ -112,7 +185,7 @@ def _verify_one(
         return result("fail", f"signature expired (x={expiry})")
 
     fetch = KeyFetcher(resolver)
-    verifier = dkimpy.DKIM(raw, logger=_dkimpy_log, minkey=min_key_bits)
+    verifier.headers = _signed_headers(headers, tags)
     try:
         ok = verifier.verify(idx=idx, dnsfunc=fetch)
     except dkimpy.ValidationError as exc:
@@ -132,7 +205,7 @@ def _verify_one(
         return result(*fetch.problem)
     if not ok:
         return result("fail", "signature did not verify")
-    unsigned = _unsigned_body_bytes(tags, body)
+    unsigned = _unsigned_body_bytes(tags, verifier.body)
     if unsigned > 0:
         return result("policy", f"l= leaves {unsigned} body bytes unsigned")
     return result("pass")

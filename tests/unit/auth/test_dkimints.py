@@ -1,0 +1,45 @@
+"""The fast dkimpy integer conversions give exactly the original results."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from brandguard.auth import dkimints
+
+
+def _numbers():
+    rng = random.Random(8)
+    yield from (0, 1, 255, 256, 65535, 65536, 2**2048 - 1, 2**2048)
+    for bits in (7, 8, 9, 1023, 1024, 2047, 2048, 4096):
+        yield from (rng.getrandbits(bits) for _ in range(20))
+
+
+@pytest.mark.parametrize("length", [pytest.param(-1, id="shortest"), pytest.param(0, id="zero"),
+                                    pytest.param(1, id="one-byte"), pytest.param(128, id="1024-bit"),
+                                    pytest.param(256, id="2048-bit"), pytest.param(300, id="padded")])
+def test_int2str_matches_dkimpy_including_truncation(length):
+    for n in _numbers():
+        got, want = dkimints.int2str(n, length), dkimints.ORIGINAL_INT2STR(n, length)
+        assert got == want and type(got) is type(want), (n, length)
+
+
+def test_str2int_matches_dkimpy():
+    rng = random.Random(9)
+    samples = [b"", b"\x00", b"\x00\x00\x01", bytearray(b"\xff" * 300), [1, 2, 3]]
+    samples += [rng.randbytes(rng.randrange(0, 600)) for _ in range(200)]
+    for s in samples:
+        assert dkimints.str2int(s) == dkimints.ORIGINAL_STR2INT(s)
+
+
+def test_negative_numbers_still_refused():
+    with pytest.raises(AssertionError):
+        dkimints.int2str(-1)
+
+
+def test_installed_for_dkimpy():
+    import dkim.crypto
+
+    import brandguard.auth.dkim  # noqa: F401 - installs on import
+
+    assert dkim.crypto.int2str is dkimints.int2str and dkim.crypto.str2int is dkimints.str2int

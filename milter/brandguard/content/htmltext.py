@@ -5,6 +5,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import unescape
 from html.parser import HTMLParser
 
@@ -38,7 +39,10 @@ class HtmlText:
     truncated: bool = False  # more than MAX_TAGS start tags: the rest was not rendered
 
 
+@lru_cache(maxsize=512)
 def _style(decl: str) -> dict[str, str]:
+    """Declarations of a style attribute; cached, as a newsletter repeats a few styles on every tag
+    (callers only read the dict)."""
     out = {}
     for item in decl.split(";"):
         if ":" in item:
@@ -63,6 +67,10 @@ class _Renderer(HTMLParser):
         self._anchor: tuple[str, list[str]] | None = None
         self._open: dict[str, int] = {}  # open elements per tag: an end tag matching none costs O(1), not O(depth)
         self.tags = 0
+
+    def updatepos(self, i: int, j: int) -> int:
+        """Skip the line and column bookkeeping (a count of newlines per token): nothing reads getpos()."""
+        return j
 
     # state of the innermost element: (hidden, dropped, fg, bg, tiny font)
     def _top(self) -> tuple[bool, bool, str | None, str | None, bool]:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from email import utils as _email_utils
+from email._encoded_words import decode_b
 from email.message import Message
 
 from brandguard.content.config import ContentSettings
@@ -65,7 +67,7 @@ def _visit(part: Message, s: ContentSettings, w: Walk, depth: int, attached: boo
             _visit(child, s, w, depth + 1, attached)
         return
     try:
-        data = part.get_payload(decode=True) or b""
+        data = decoded_payload(part) or b""
     except Exception:  # broken transfer encoding: keep walking the other parts
         w.defects.append("undecodable_part")
         return
@@ -85,6 +87,29 @@ def _visit(part: Message, s: ContentSettings, w: Walk, depth: int, attached: boo
             depth=depth,
         )
     )
+
+
+def decoded_payload(part: Message):
+    """part.get_payload(decode=True) of a leaf part, defects recorded alike.
+
+    For base64 the stdlib strips line ends with b''.join(payload.splitlines()), a list of thousands of
+    lines for a large attachment; bytes.splitlines only splits at CR and LF, so deleting those bytes
+    gives the same input to the same decoder.
+    """
+    payload = part._payload
+    if not isinstance(payload, str) or str(part.get("content-transfer-encoding", "")).lower() != "base64":
+        return part.get_payload(decode=True)
+    if _email_utils._has_surrogates(payload):
+        bpayload = payload.encode("ascii", "surrogateescape")
+    else:
+        try:
+            bpayload = payload.encode("ascii")
+        except UnicodeError:
+            bpayload = payload.encode("raw-unicode-escape")
+    value, defects = decode_b(bpayload.translate(None, b"\r\n"))
+    for defect in defects:
+        part.policy.handle_defect(part, defect)
+    return value
 
 
 def _param(getter, default: str):

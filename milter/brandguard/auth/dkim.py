@@ -11,13 +11,13 @@ import dkim as dkimpy
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
 from dkim.util import InvalidTagValueList, parse_tag_value
 
-from brandguard.auth import dkimints
+from brandguard.auth import dkimfast
 from brandguard.auth.dns import Resolver
 from brandguard.errors import DnsError
 from brandguard.model import DkimSignature
 
 log = logging.getLogger(__name__)
-dkimints.install()
+dkimfast.install()
 # dkimpy logs every bad signature at ERROR: sender-controlled noise, and the result says it all
 _dkimpy_log = logging.getLogger("brandguard.auth.dkimpy")
 _dkimpy_log.addHandler(logging.NullHandler())

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
+import re2
+
 # Patterns that open with a lookbehind make the regex engine attempt a match at every character; on a
 # 12 KB body the URL, bare-domain and forward-mark scans cost a millisecond together. Candidate positions
 # come from a fast literal or character-class search (or str.find), and the real pattern decides at
@@ -14,6 +16,13 @@ from typing import Iterable, Iterator
 _URL_HEAD = re.compile(r"[hHwW](?:(?<=[hH])[tT][tT][pP]|(?<=[wW])[wW][wW]\.)")
 # extract._FORWARD_MARK opens with '---' or 'begin ' ('i' also folds to U+0130 and U+0131)
 _FORWARD_HEAD = re.compile("---|[bB][eE][gG][iI\u0130\u0131][nN] ")
+# The heads have no literal prefix, so `re` tries them at every character (10 ns each: 0.15 ms for a 12 KB
+# body); RE2's DFA scans ASCII bytes ~20 times faster. Same matches on ASCII text, where no other character
+# folds onto h, t, p, w, b, e, g, i or n; other text keeps the `re` heads above.
+_URL_HEAD_RE2 = re2.compile(r"[hH][tT][tT][pP]|[wW][wW][wW]\.")
+_FORWARD_HEAD_RE2 = re2.compile(r"---|[bB][eE][gG][iI][nN] ")
+_UNANCHORED = getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None)
+_UNANCHORED = getattr(_UNANCHORED, "UNANCHORED", None)  # None on a google-re2 build without it
 # characters [a-z0-9-] matches under re.I: ASCII plus the case-folding partners of i, k and s
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-\u0130\u0131\u017f\u212a")
 _MAX_LABEL = 63
@@ -42,13 +51,29 @@ def search_starts(head: re.Pattern, text: str) -> Iterator[int]:
         m = head.search(text, m.start() + 1)
 
 
+def _re2_starts(head, text: str) -> Iterator[int]:
+    """search_starts for ASCII text with an RE2 copy of the head, run on the bytes (offsets are the same)."""
+    data = text.encode("ascii")
+    match, size, pos = head._regexp.Match, len(data), 0
+    while pos <= size:
+        start = match(_UNANCHORED, data, pos, size)[0][0]
+        if start < 0:
+            return
+        yield start
+        pos = start + 1
+
+
 def url_starts(text: str) -> Iterator[int]:
     """Superset of the start positions of urls._URL matches."""
+    if _UNANCHORED is not None and text.isascii():
+        return _re2_starts(_URL_HEAD_RE2, text)
     return search_starts(_URL_HEAD, text)
 
 
 def forward_mark_starts(text: str) -> Iterator[int]:
     """Superset of the start positions of extract._FORWARD_MARK matches."""
+    if _UNANCHORED is not None and text.isascii():
+        return _re2_starts(_FORWARD_HEAD_RE2, text)
     return search_starts(_FORWARD_HEAD, text)
 
 

@@ -66,6 +66,19 @@ def _check(text: str) -> None:
     assert _spans(fastfind.finditer(mark, fastfind.forward_mark_starts(text), text)) == _spans(mark.finditer(text))
 
 
+def test_generated_ascii():
+    """ASCII text takes the RE2 heads: the same matches as the `re` scans."""
+    ascii_words = [w for w in WORDS if w.isascii()] + ["http", "HtTp", "wWw.", "ww.", "--", "BeGiN ", "begin\n"]
+    rng = random.Random(2)
+    for _ in range(3000):
+        text = "".join(rng.choice(ascii_words) if rng.random() < 0.5 else chr(rng.randrange(0, 128))
+                       for _ in range(rng.randint(0, 80)))
+        assert text.isascii()
+        _check(text)
+        assert list(fastfind.url_starts(text)) == list(fastfind.search_starts(fastfind._URL_HEAD, text))
+        assert list(fastfind.forward_mark_starts(text)) == list(fastfind.search_starts(fastfind._FORWARD_HEAD, text))
+
+
 @FAST
 @given(st.text(alphabet=st.sampled_from(list(ALPHABET)) | st.characters(), max_size=120))
 def test_any_text(text):

@@ -1,12 +1,13 @@
 """Daemon settings: one closed YAML schema, every error reported at once with file, line and key."""
 from __future__ import annotations
 
+import os
 import re
 from enum import Enum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from brandguard.auth.config import AuthSettings
 from brandguard.content.config import ContentSettings
@@ -77,8 +78,10 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     milter: MilterSettings = Field(default_factory=MilterSettings)
     policy: Path = Field(DEFAULT_POLICY, description="the policy file (brands and freemail are found from it)")
-    workers: int = Field(
-        1, ge=1, le=64, description="milter processes sharing the listening socket (pre-forked); about one per core"
+    workers: Annotated[int, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 64},
+                                                      {"const": "auto"}]})] = Field(
+        1, ge=1, le=64, description="milter processes sharing the listening socket (pre-forked); about one per "
+        "core. auto: one per CPU core this process may run on (read as a number when the settings load)"
     )
     on_error: OnError = Field(OnError.TEMPFAIL, description="answer when brandguard fails on a message")
     body_scan_limit: int = Field(2_000_000, ge=1024, description="bytes of body kept for analysis")
@@ -98,6 +101,12 @@ class Settings(BaseModel):
     watch_interval: float = Field(2.0, gt=0, description="seconds between policy file checks")
     allow_root: bool = Field(False, description="permit running as root (not recommended)")
     log: LogSettings = Field(default_factory=LogSettings)
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _cores(cls, value):
+        # resolved here, so that everything downstream sees a number
+        return min(64, max(1, len(os.sched_getaffinity(0)))) if value == "auto" else value
     auth: AuthSettings = Field(default_factory=AuthSettings)
     content: ContentSettings = Field(default_factory=ContentSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)

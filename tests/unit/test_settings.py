@@ -42,6 +42,19 @@ def test_errors_name_file_line_and_key(tmp_path):
     assert f"{p}:5: colour: unknown key" in text
 
 
+def test_workers_auto_is_one_per_usable_core(tmp_path):
+    import os
+
+    p = tmp_path / "settings.yaml"
+    p.write_text("workers: auto\n")
+    assert load_settings(p).workers == min(64, len(os.sched_getaffinity(0)))
+    p.write_text("workers: 0\n")
+    with pytest.raises(SettingsError) as err:
+        load_settings(p)
+    assert err.value.problems == [f"{p}:1: workers: Input should be greater than or equal to 1"]
+    assert {"const": "auto"} in Settings.model_json_schema()["properties"]["workers"]["anyOf"]
+
+
 def test_relative_policy_is_resolved_against_settings_file(tmp_path):
     p = tmp_path / "settings.yaml"
     p.write_text("policy: policies/default.yaml\n")

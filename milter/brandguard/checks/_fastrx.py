@@ -10,9 +10,7 @@ from functools import cached_property
 
 import re2
 
-# The wrapper's own unanchored-search constant, when this google-re2 build exposes it (else the slow path)
-_MATCH = getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None)
-_MATCH = getattr(_MATCH, "UNANCHORED", None)
+from brandguard.content.fastfind import RE2_UNANCHORED as _MATCH
 
 # The lure lexicons are big case-insensitive alternations that `re` tries at every offset of a 10 KB body; RE2
 # runs them in linear time, ~50x faster. But RE2 differs from `re` in \b, lookarounds, Unicode \w and case

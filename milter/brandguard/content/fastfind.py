@@ -21,8 +21,9 @@ _FORWARD_HEAD = re.compile("---|[bB][eE][gG][iI\u0130\u0131][nN] ")
 # folds onto h, t, p, w, b, e, g, i or n; other text keeps the `re` heads above.
 _URL_HEAD_RE2 = re2.compile(r"[hH][tT][tT][pP]|[wW][wW][wW]\.")
 _FORWARD_HEAD_RE2 = re2.compile(r"---|[bB][eE][gG][iI][nN] ")
-_UNANCHORED = getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None)
-_UNANCHORED = getattr(_UNANCHORED, "UNANCHORED", None)  # None on a google-re2 build without it
+# RE2's own unanchored-search constant, to call a compiled pattern's matcher (`pattern._regexp.Match`) on
+# bytes without the wrapper; None on a google-re2 build without it, and callers then use the wrapper
+RE2_UNANCHORED = getattr(getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None), "UNANCHORED", None)
 # characters [a-z0-9-] matches under re.I: ASCII plus the case-folding partners of i, k and s
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-\u0130\u0131\u017f\u212a")
 _MAX_LABEL = 63
@@ -56,7 +57,7 @@ def _re2_starts(head, text: str) -> Iterator[int]:
     data = text.encode("ascii")
     match, size, pos = head._regexp.Match, len(data), 0
     while pos <= size:
-        start = match(_UNANCHORED, data, pos, size)[0][0]
+        start = match(RE2_UNANCHORED, data, pos, size)[0][0]
         if start < 0:
             return
         yield start
@@ -65,14 +66,14 @@ def _re2_starts(head, text: str) -> Iterator[int]:
 
 def url_starts(text: str) -> Iterator[int]:
     """Superset of the start positions of urls._URL matches."""
-    if _UNANCHORED is not None and text.isascii():
+    if RE2_UNANCHORED is not None and text.isascii():
         return _re2_starts(_URL_HEAD_RE2, text)
     return search_starts(_URL_HEAD, text)
 
 
 def forward_mark_starts(text: str) -> Iterator[int]:
     """Superset of the start positions of extract._FORWARD_MARK matches."""
-    if _UNANCHORED is not None and text.isascii():
+    if RE2_UNANCHORED is not None and text.isascii():
         return _re2_starts(_FORWARD_HEAD_RE2, text)
     return search_starts(_FORWARD_HEAD, text)
 

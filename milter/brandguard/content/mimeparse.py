@@ -146,16 +146,8 @@ _BODY_LOOP = """\
         lines.append(line)
     self._cur.set_payload(EMPTYSTRING.join(lines))
 """
-_BULK_BODY_LOOP = """\
-    lines = []
-    for line in self._input:
-        if line is NeedMoreData:
-            yield NeedMoreData
-            continue
-        lines.append(line)
-        self._input.take_safe(lines)
-    self._cur.set_payload(EMPTYSTRING.join(lines))
-"""
+_BULK_BODY_LOOP = _BODY_LOOP.replace("        lines.append(line)\n",
+                                     "        lines.append(line)\n        self._input.take_safe(lines)\n")
 
 
 def _stdlib_parsegen() -> types.FunctionType:

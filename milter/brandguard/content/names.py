@@ -7,14 +7,13 @@ from dataclasses import dataclass
 
 import re2
 
+from brandguard.content.fastfind import RE2_UNANCHORED as _UNANCHORED
 from brandguard.content.normalize import skeleton
 
 _SEP = r"[\s\-_.]*"  # "Trend Micro", "TrendMicro", "Trend-Micro", "Trend_Micro"
 # 8-bit header bytes arrive surrogate-escaped; re2 takes only encodable text (same length kept for offsets)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NOT_KEY = re.compile(r"[^a-z0-9&]")
-_UNANCHORED = getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None)
-_UNANCHORED = getattr(_UNANCHORED, "UNANCHORED", None)  # None on a google-re2 build without it: the wrapper then
 MAX_HITS = 2000  # names reported per text: enough for any claim, bounded for "Norton " repeated a million times
 
 

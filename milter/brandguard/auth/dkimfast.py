@@ -1,4 +1,4 @@
-"""Exact, faster equivalents of dkimpy helpers: byte/integer conversions and relaxed whitespace rules."""
+"""Exact, faster equivalents of dkimpy helpers: byte/integer conversions, the RSA step, relaxed whitespace."""
 from __future__ import annotations
 
 import re
@@ -6,11 +6,14 @@ import re
 import dkim.canonicalization as _canon
 import dkim.crypto as _crypto
 
+from brandguard.auth.modexp import modexp
+
 # dkimpy converts the signature and the RSA result between bytes and int with a Python loop over every
 # byte: a third of a signature check. The replacements return the same values (bytearray included),
 # truncate the same way when `length` is too short, and raise on a negative number as the originals do.
 ORIGINAL_STR2INT = _crypto.str2int
 ORIGINAL_INT2STR = _crypto.int2str
+ORIGINAL_RSA_ENCRYPT = _crypto.rsa_encrypt
 ORIGINAL_COMPRESS = _canon.compress_whitespace
 ORIGINAL_STRIP_TRAILING = _canon.strip_trailing_whitespace
 _RUNS = re.compile(b"[\t ]+")
@@ -31,6 +34,11 @@ def int2str(n: int, length: int = -1) -> bytearray:
     if length < 0:
         return bytearray(n.to_bytes(max(1, (n.bit_length() + 7) // 8), "big"))
     return bytearray((n & ((1 << (8 * length)) - 1)).to_bytes(length, "big"))
+
+
+def rsa_encrypt(message, pk, mlen: int) -> bytearray:
+    """RSA public-key step of a signature check, as dkimpy's, with the exponentiation in libcrypto."""
+    return int2str(modexp(str2int(message), pk["publicExponent"], pk["modulus"]), mlen)
 
 
 # Relaxed body canonicalization rewrites every blank of the body, one regex match per word, although most
@@ -56,5 +64,6 @@ def install() -> None:
     """Point dkimpy (which looks these names up in its modules at call time) to the fast versions."""
     _crypto.str2int = str2int
     _crypto.int2str = int2str
+    _crypto.rsa_encrypt = rsa_encrypt
     _canon.compress_whitespace = compress_whitespace
     _canon.strip_trailing_whitespace = strip_trailing_whitespace

@@ -32,6 +32,18 @@ def test_str2int_matches_dkimpy():
         assert dkimfast.str2int(s) == dkimfast.ORIGINAL_STR2INT(s)
 
 
+def test_rsa_step_matches_dkimpy():
+    rng = random.Random(11)
+    for bits in (1024, 2048):
+        for _ in range(20):
+            n = rng.getrandbits(bits) | (1 << (bits - 1)) | 1
+            pk = {"modulus": n, "publicExponent": 65537}
+            sig = rng.randbytes(bits // 8 - rng.randrange(0, 3))
+            mlen = len(dkimfast.ORIGINAL_INT2STR(n))
+            got, want = dkimfast.rsa_encrypt(sig, pk, mlen), dkimfast.ORIGINAL_RSA_ENCRYPT(sig, pk, mlen)
+            assert got == want and type(got) is type(want)
+
+
 def test_negative_numbers_still_refused():
     with pytest.raises(AssertionError):
         dkimfast.int2str(-1)
@@ -62,5 +74,6 @@ def test_installed_for_dkimpy():
     import brandguard.auth.dkim  # noqa: F401 - installs on import
 
     assert dkim.crypto.int2str is dkimfast.int2str and dkim.crypto.str2int is dkimfast.str2int
+    assert dkim.crypto.rsa_encrypt is dkimfast.rsa_encrypt
     assert dkim.canonicalization.compress_whitespace is dkimfast.compress_whitespace
     assert dkim.canonicalization.strip_trailing_whitespace is dkimfast.strip_trailing_whitespace

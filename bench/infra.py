@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -551,14 +550,14 @@ def brandguard_settings(path: Path, socket_spec: str, policy: Path, dns_port: in
 
 
 class Brandguard(Milter):
-    """`brandguard run` (with `workers: N`, its pre-forked processes sharing one socket), or
-    bench/pool.py (one libmilter process, N analysis processes)."""
+    """`brandguard run` (with `workers: N`, its pre-forked processes sharing one socket; any other setting in
+    `extra`, e.g. `analysis_processes`). CPU and memory figures cover every process it forks."""
 
     def __init__(self, work: Path, name: str, policy: Path, dns_port: int, workers: int = 1,
-                 extra: dict | None = None, tcp: bool = False, mode: str = "run", env: dict | None = None):
+                 extra: dict | None = None, tcp: bool = False, env: dict | None = None):
         self.work, self.name, self.policy, self.dns_port, self.workers = work, name, policy, dns_port, workers
-        self.extra, self.tcp, self.mode, self.env = dict(extra or {}), tcp, mode, env or {}
-        if mode == "run" and workers > 1:
+        self.extra, self.tcp, self.env = dict(extra or {}), tcp, env or {}
+        if workers > 1:
             self.extra["workers"] = workers
         self.sock = str(work / "run" / f"{name}.sock")
         self.tcp_port = free_port() if tcp else 0
@@ -575,12 +574,7 @@ class Brandguard(Milter):
                                        self.dns_port, self.metrics_ports[0], self.extra)
         env = {**os.environ, "PYTHONPATH": str(ROOT / "milter"), **self.env}
         log = self.work / f"{self.name}.log"
-        if self.mode == "pool":
-            argv = [PY, str(BENCH / "pool.py"), "--config", str(settings), "--workers", str(self.workers)]
-            if self.env.get("BENCH_SWITCH_INTERVAL"):
-                argv += ["--switch-interval", self.env["BENCH_SWITCH_INTERVAL"]]
-        else:
-            argv = [PY, "-m", "brandguard", "run", "--config", str(settings)]
+        argv = [PY, "-m", "brandguard", "run", "--config", str(settings)]
         self.proc = Proc(self.name, argv, log, env=env, cwd=self.work)
         ready = (lambda: port_open(self.tcp_port)) if self.tcp else (lambda: unix_open(self.sock))
         with stop_on_error(self.proc):

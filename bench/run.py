@@ -9,7 +9,9 @@ Configurations, all in one run against one private Postfix (one smtpd listener e
   brandguard-x2-workers  `brandguard run` with `workers: 2` (pre-forked processes sharing one socket)
   brandguard-x2-randmap  two `brandguard run` processes; Postfix picks one per connection
                          (smtpd_milter_maps = randmap:{unix:a, unix:b})
-  brandguard-x2-pool     one libmilter process, analysis in a pool of 2 processes (bench/pool.py)
+  brandguard-ap1         `analysis_processes: 1`: the milter process speaks the protocol, one process
+                         analyses (the shape of rspamd's proxy + one worker)
+  brandguard-x2-pool     `analysis_processes: 2`: one milter process, two analysis processes
   brandguard-tcp   (opt-in) brandguard over inet:127.0.0.1 (checks the TCP_NODELAY/data() fix)
 
 Each run sends the message mix of bench/messages.py (one smtp-source per message type, -s sessions,
@@ -146,9 +148,11 @@ class Bench:
             self.milters["brandguard-x2-workers"] = Brandguard(self.work, "bgw2", pol, dns, workers=2, extra=self.bg_extra)
             self.listeners.append(Listener("workers", infra.free_port(),
                                            self.milters["brandguard-x2-workers"].postfix_socket))
-        if "brandguard-x2-pool" in configs:
-            self.milters["brandguard-x2-pool"] = Brandguard(self.work, "bgpool", pol, dns, workers=2, mode="pool", extra=self.bg_extra)
-            self.listeners.append(Listener("pool", infra.free_port(), self.milters["brandguard-x2-pool"].postfix_socket))
+        for config, name, n in (("brandguard-ap1", "ap1", 1), ("brandguard-x2-pool", "pool", 2)):
+            if config in configs:
+                self.milters[config] = Brandguard(self.work, f"bg{name}", pol, dns,
+                                                  extra={**self.bg_extra, "analysis_processes": n})
+                self.listeners.append(Listener(name, infra.free_port(), self.milters[config].postfix_socket))
         if "brandguard-tcp" in configs:
             self.milters["brandguard-tcp"] = Brandguard(self.work, "bgtcp", pol, dns, tcp=True, extra=self.bg_extra)
             self.listeners.append(Listener("tcp", infra.free_port(), self.milters["brandguard-tcp"].postfix_socket))
@@ -177,7 +181,7 @@ class Bench:
 
     def listener_for(self, config: str) -> Listener:
         name = {"brandguard-cold": "brandguard", "brandguard-x2-randmap": "randmap",
-                "brandguard-x2-workers": "workers", "brandguard-x2-pool": "pool",
+                "brandguard-x2-workers": "workers", "brandguard-x2-pool": "pool", "brandguard-ap1": "ap1",
                 "brandguard-tcp": "tcp"}.get(config, config)
         return next(ls for ls in self.listeners if ls.name == name)
 
@@ -273,7 +277,7 @@ class Bench:
     # phases ---------------------------------------------------------------------------------
     def throughput(self, configs: list[str]) -> None:
         a = self.args
-        log(f"mix: " + ", ".join(f"{t.name} {t.weight}% {t.size / 1024:.0f}KB" for t in self.mix.types)
+        log("mix: " + ", ".join(f"{t.name} {t.weight}% {t.size / 1024:.0f}KB" for t in self.mix.types)
             + f"; mean {self.mix.mean_size / 1024:.1f} KB; {a.messages} messages per run, {a.sessions} sessions")
         warm = max(100, a.messages // 10)
         for config in configs:
@@ -302,12 +306,12 @@ class Bench:
                 f"CPU {res['cpu_ms_per_msg']:.2f} ms/msg")
 
     def capacity(self, total: int, reps: int) -> dict:
-        """Milter capacity without Postfix (bench/miltercap.py): 1 process vs `workers: 2`, same load."""
+        """Milter capacity without Postfix (bench/miltercap.py): 1 process vs two-process designs, same load."""
         import miltercap
 
         scripts = miltercap.weighted(self.mix.types, rcpt=messages.RCPT, helo=messages.HELO)
         out: dict = {}
-        for config in ("trivial", "brandguard", "brandguard-x2-workers"):
+        for config in ("trivial", "brandguard", "brandguard-ap1", "brandguard-x2-workers", "brandguard-x2-pool"):
             milter = self.milters.get(config)
             if milter is None:
                 continue
@@ -324,9 +328,10 @@ class Bench:
             out[config] = {"rate": statistics.median(r["rate"] for r in runs), "rates": [round(r["rate"], 1) for r in runs],
                            "milter_cpu_ms_per_msg": statistics.median(r["milter_cpu_ms_per_msg"] for r in runs),
                            "client_cpu_ms_per_msg": statistics.median(r["client_cpu_ms_per_msg"] for r in runs)}
-        one, two = out.get("brandguard"), out.get("brandguard-x2-workers")
-        if one and two:
-            out["workers_1_to_2"] = two["rate"] / one["rate"]
+        one = out.get("brandguard")
+        for key, config in (("workers_1_to_2", "brandguard-x2-workers"), ("pool_1_to_2", "brandguard-x2-pool")):
+            if one and out.get(config):
+                out[key] = out[config]["rate"] / one["rate"]
         return out
 
     def profile(self, seconds_hint: int) -> dict:
@@ -439,7 +444,7 @@ def median_of(results: list[dict], config: str, key: str):
 
 # processes whose CPU one configuration can use at most (one GIL per Python process)
 PROCESSES = {"trivial": 1, "brandguard": 1, "brandguard-cold": 1, "brandguard-tcp": 1, "brandguard-x2-workers": 2,
-             "brandguard-x2-randmap": 2, "brandguard-x2-pool": 2, "rspamd": 2}
+             "brandguard-x2-randmap": 2, "brandguard-ap1": 2, "brandguard-x2-pool": 3, "rspamd": 2}
 
 
 def summarise(bench: Bench, configs: list[str], prof: dict, scan: dict, long: dict | None, args) -> dict:
@@ -484,7 +489,10 @@ def summarise(bench: Bench, configs: list[str], prof: dict, scan: dict, long: di
              "rspamd_vs_postfix": ("rspamd", "postfix"), "workers_w2": ("brandguard-x2-workers", "brandguard"),
              "workers_randmap": ("brandguard-x2-randmap", "brandguard"), "workers_pool": ("brandguard-x2-pool", "brandguard"),
              # the deployment a 2-core machine gets (rspamd, too, runs a proxy and a worker process)
-             "bgw2_vs_postfix": ("brandguard-x2-workers", "postfix"), "bgw2_vs_rspamd": ("brandguard-x2-workers", "rspamd")}
+             "bgw2_vs_postfix": ("brandguard-x2-workers", "postfix"), "bgw2_vs_rspamd": ("brandguard-x2-workers", "rspamd"),
+             # rspamd's shape: a protocol process and one analysis process
+             "ap1_vs_postfix": ("brandguard-ap1", "postfix"), "ap1_vs_rspamd": ("brandguard-ap1", "rspamd"),
+             "ap1_vs_bg": ("brandguard-ap1", "brandguard")}
     return {"messages_per_run": args.messages, "cpus": cores, "reps": args.reps, "sessions": args.sessions,
             "mix": [{"name": t.name, "weight": t.weight, "bytes": t.size} for t in bench.mix.types],
             "checks": bench.checks, "configs": rows, "results": R, "profile": prof, "scan": scan, "long": long,
@@ -602,6 +610,14 @@ def print_report(s: dict) -> None:
          verdict(ratios.get("bgw2_vs_postfix"), TARGETS["bg_vs_postfix"])),
         ("brandguard `workers: 2` (shipped: auto) / rspamd", fmt(ratios.get("bgw2_vs_rspamd"), ".2f"), fmt(model.get("bgw2_vs_rspamd"), ".2f"),
          f">= {TARGETS['bg_vs_rspamd']}", verdict(ratios.get("bgw2_vs_rspamd"), TARGETS["bg_vs_rspamd"])),
+        ("brandguard `analysis_processes: 1` / Postfix", fmt(ratios.get("ap1_vs_postfix"), ".2f"),
+         fmt(model.get("ap1_vs_postfix"), ".2f"), f">= {TARGETS['bg_vs_postfix']}",
+         verdict(ratios.get("ap1_vs_postfix"), TARGETS["bg_vs_postfix"])),
+        ("brandguard `analysis_processes: 1` / rspamd", fmt(ratios.get("ap1_vs_rspamd"), ".2f"),
+         fmt(model.get("ap1_vs_rspamd"), ".2f"), f">= {TARGETS['bg_vs_rspamd']}",
+         verdict(ratios.get("ap1_vs_rspamd"), TARGETS["bg_vs_rspamd"])),
+        ("  (`analysis_processes: 1` / 1 process; CPU per message, ms)", fmt(ratios.get("ap1_vs_bg"), ".2f", "x"), "",
+         fmt(rows.get("brandguard-ap1", {}).get("cpu_ms_per_msg"), ".2f"), ""),
         (f"brandguard eom latency p50/p95/p99 ms, {s['sessions']} sess.", lat(bg), "", "", ""),
         ("brandguard eom latency p50/p95/p99 ms, 1 session", lat(one), "", "", ""),
         ("brandguard CPU per message, ms", fmt(bg.get("cpu_ms_per_msg"), ".2f"), "", "", ""),
@@ -612,11 +628,13 @@ def print_report(s: dict) -> None:
         ("1 -> 2 workers, `workers: 2` (pre-fork, one socket)", fmt(ratios["workers_w2"], ".2f", "x"),
          fmt(model["workers_w2"], ".2f", "x"), "", ""),
         ("1 -> 2 workers, Postfix randmap", fmt(ratios["workers_randmap"], ".2f", "x"), fmt(model["workers_randmap"], ".2f", "x"), "", ""),
-        ("1 -> 2 workers, process pool in one milter", fmt(ratios["workers_pool"], ".2f", "x"), fmt(model["workers_pool"], ".2f", "x"), "", ""),
+        ("1 -> 2 workers, `analysis_processes: 2` / 1 process", fmt(ratios["workers_pool"], ".2f", "x"), fmt(model["workers_pool"], ".2f", "x"), "", ""),
         ("1 -> 2 workers, best (through Postfix)", fmt(best, ".2f", "x"), fmt(best_model, ".2f", "x"),
          f">= {TARGETS['workers_1_to_2']}x", verdict(best, TARGETS["workers_1_to_2"])),
-        ("1 -> 2 workers, milter capacity (no MTA)", fmt(cap.get("workers_1_to_2"), ".2f", "x"), "",
+        ("1 -> 2 workers, milter capacity (no MTA), `workers: 2`", fmt(cap.get("workers_1_to_2"), ".2f", "x"), "",
          f">= {TARGETS['workers_1_to_2']}x", verdict(cap.get("workers_1_to_2"), TARGETS["workers_1_to_2"])),
+        ("1 -> 2 workers, milter capacity, `analysis_processes: 2`", fmt(cap.get("pool_1_to_2"), ".2f", "x"), "",
+         f">= {TARGETS['workers_1_to_2']}x", verdict(cap.get("pool_1_to_2"), TARGETS["workers_1_to_2"])),
         ("scan / SpamAssassin (per core, CPU)", fmt(scan.get("ratio_cpu"), ".1f", "x"), "", f">= {TARGETS['scan_vs_sa']:.0f}x",
          verdict(scan.get("ratio_cpu"), TARGETS["scan_vs_sa"])),
         ("brandguard RSS high-water mark, mixed traffic, MB", fmt(rss_mb, ".0f"), "", f"<= {TARGETS['rss_mb']:.0f}",
@@ -648,7 +666,7 @@ def main() -> int:
     ap.add_argument("--full", action="store_true", help="the full run: 5000 messages per run")
     ap.add_argument("--reps", type=int, default=3, help="runs per configuration; the median is reported")
     ap.add_argument("-s", "--sessions", type=int, default=20, help="parallel SMTP sessions (smtp-source -s)")
-    ap.add_argument("--configs", default="postfix,trivial,brandguard-cold,brandguard,rspamd",
+    ap.add_argument("--configs", default="postfix,trivial,brandguard-cold,brandguard,brandguard-ap1,rspamd",
                     help="throughput configurations (comma list; add brandguard-tcp to check the TCP path)")
     ap.add_argument("--only", help=f"comma list of phases among {','.join(PHASES)} (default: all but long; "
                                    "long is added by --long)")
@@ -679,11 +697,11 @@ def main() -> int:
     phases -= set(filter(None, args.skip.split(",")))
     configs = [c for c in args.configs.split(",") if c]
     if "multicore" in phases:
-        for c in ("brandguard", "brandguard-x2-workers", "brandguard-x2-randmap", "brandguard-x2-pool"):
+        for c in ("brandguard", "brandguard-ap1", "brandguard-x2-workers", "brandguard-x2-randmap", "brandguard-x2-pool"):
             if c not in configs:
                 configs.append(c)
     if "capacity" in phases:
-        configs += [c for c in ("brandguard", "brandguard-x2-workers") if c not in configs]
+        configs += [c for c in ("brandguard", "brandguard-x2-workers", "brandguard-x2-pool") if c not in configs]
     needs_stack = {"throughput", "multicore", "capacity", "profile", "long"} & phases
     if not {"throughput", "multicore", "capacity"} & phases:
         configs = ["brandguard"] if needs_stack else []

@@ -25,14 +25,9 @@ class App:
         self.metrics = metrics
         self.ready = threading.Event()  # set by the runner once the milter socket listens
         self.store = PolicyStore(settings.policy, on_reload=self._on_reload)
-        authenticator = None
-        if with_dns:
-            from brandguard.auth import Authenticator, make_resolver
-
-            on_lookup = metrics.on_dns_lookup if metrics is not None else None
-            authenticator = Authenticator(make_resolver(settings.auth, on_lookup=on_lookup), settings.auth)
-        self.pipeline = Pipeline(settings, self.store, authenticator=authenticator,
-                                 trust_authres=trust_authres, metrics=metrics)
+        self._with_dns, self._trust_authres = with_dns, trust_authres
+        self.pipeline = self._pipeline(metrics.on_dns_lookup if metrics is not None else None, metrics)
+        self._analysis = None  # an AnalysisPool once start_analysis() ran with analysis_processes > 0
         self._inflight = 0
         self._transactions = 0  # SMTP transactions between MAIL FROM and end-of-message/abort
         self.stopping = False  # set at shutdown: new transactions are answered 4xx
@@ -44,6 +39,31 @@ class App:
         if metrics is not None:
             self._declare_labels()
             metrics.policy_loaded(self.store.current.hash, True)
+
+    def _pipeline(self, on_lookup, metrics) -> Pipeline:
+        authenticator = None
+        if self._with_dns:
+            from brandguard.auth import Authenticator, make_resolver
+
+            authenticator = Authenticator(make_resolver(self.settings.auth, on_lookup=on_lookup), self.settings.auth)
+        return Pipeline(self.settings, self.store, authenticator=authenticator,
+                        trust_authres=self._trust_authres, metrics=metrics)
+
+    def start_analysis(self) -> None:
+        """Fork the `analysis_processes` (if any). Call while this process still has one thread."""
+        if self.settings.analysis_processes and self._analysis is None:
+            from brandguard.analysis import AnalysisPool, LookupLog
+
+            lookups = LookupLog()
+            pool = AnalysisPool(self.settings.analysis_processes, self._pipeline(lookups, None), self.store, lookups)
+            pool.start()
+            self._analysis = pool
+
+    def stop_analysis(self) -> None:
+        """Let the analysis processes exit (after the last message)."""
+        if self._analysis is not None:
+            self._analysis.close()
+            self._analysis = None
 
     def _declare_labels(self) -> None:
         policy = self.store.current
@@ -78,6 +98,8 @@ class App:
             cm = self.metrics.in_flight() if self.metrics is not None else nullcontext()
             with cm:
                 limit = self.settings.message_time_budget + HARD_DEADLINE_SLACK
+                if self._analysis is not None:
+                    return self._process_elsewhere(ctx, limit)
                 give_up = time.monotonic() + limit
                 slot = _Slot(self._semaphore())
                 if not slot.acquire(limit):
@@ -92,6 +114,19 @@ class App:
             with self._inflight_lock:
                 self._inflight -= 1
                 self._inflight_lock.notify_all()
+
+    def _process_elsewhere(self, ctx: MessageContext, limit: float) -> Outcome:
+        # the analysis process ran the pipeline without metrics: record here what it would have
+        answer = self._analysis.analyse(ctx, limit)
+        if answer is None:
+            return self._too_late(ctx, "analysis process still busy")
+        outcome, lookups = answer
+        if self.metrics is not None:
+            for event in lookups:
+                self.metrics.on_dns_lookup(*event)
+            self.metrics.record_auth(outcome.auth)
+            self.metrics.record_verdict(outcome.verdict, outcome.seconds, outcome.stages)
+        return outcome
 
     def _analyse(self, slot: _Slot, ctx: MessageContext) -> Outcome:
         try:

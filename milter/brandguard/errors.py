@@ -38,6 +38,10 @@ class BudgetExceeded(BrandguardError):
     """A message's analysis ran past its time budget; the fallback verdict applies."""
 
 
+class AnalysisCrashed(BrandguardError):
+    """A separate analysis process (`analysis_processes`) failed on a message or died; it is replaced."""
+
+
 class NotMailError(BrandguardError):
     """`scan` was given a file that is not a mail message."""
 

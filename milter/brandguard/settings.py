@@ -7,7 +7,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from brandguard.auth.config import AuthSettings
 from brandguard.content.config import ContentSettings
@@ -97,16 +97,29 @@ class Settings(BaseModel):
         "before the next (bench: p50 latency 3.6 vs 14 ms and 10 % less CPU than 4) and bounds memory; raise it "
         "when OCR (a subprocess) is slow, so that other messages need not wait for it; use `workers` for cores"
     )
+    analysis_processes: Annotated[int, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": 64},
+                                                                 {"const": "auto"}]})] = Field(
+        0, ge=0, le=64, description="0: analyse in the milter process. N: in N separate processes, one message at a "
+        "time each, while the milter process only speaks the protocol (less CPU per message: no GIL shared with "
+        "libmilter's threads; a runaway analysis is killed and replaced). auto: one per CPU core. Not with workers > 1"
+    )
     watch_policy: bool = Field(True, description="reload the policy when its files change")
     watch_interval: float = Field(2.0, gt=0, description="seconds between policy file checks")
     allow_root: bool = Field(False, description="permit running as root (not recommended)")
     log: LogSettings = Field(default_factory=LogSettings)
 
-    @field_validator("workers", mode="before")
+    @field_validator("workers", "analysis_processes", mode="before")
     @classmethod
     def _cores(cls, value):
         # resolved here, so that everything downstream sees a number
         return min(64, max(1, len(os.sched_getaffinity(0)))) if value == "auto" else value
+
+    @field_validator("analysis_processes")
+    @classmethod
+    def _one_multicore_design(cls, value, info: ValidationInfo):
+        if value and info.data.get("workers", 1) > 1:
+            raise ValueError("analysis_processes cannot be combined with workers > 1: choose one (see the README)")
+        return value
     auth: AuthSettings = Field(default_factory=AuthSettings)
     content: ContentSettings = Field(default_factory=ContentSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)

@@ -162,6 +162,7 @@ class Runner:
             from brandguard.adapter.workers import Supervisor
 
             return Supervisor(self, on_ready).run()
+        self.app.start_analysis()  # before on_ready: the metrics server's thread must not exist yet
         if on_ready:
             on_ready()
         return self.serve_worker()
@@ -211,6 +212,7 @@ class Runner:
         if thread.is_alive():
             libmilter.stop()
             thread.join(timeout=30)
+        self.app.stop_analysis()
         if self.error is not None:
             log.error("libmilter stopped with an error: %s", self.error)
             return 1

@@ -1,0 +1,195 @@
+"""Analysis in separate processes (`analysis_processes`): libmilter's threads hand each message over a socketpair.
+
+Why: in one process, libmilter's twenty-odd session threads take the GIL for every callback while the analysis
+holds it, and each hand-over costs context switches (bench: 0.5 ms of CPU per message at 20 sessions). Here the
+milter process only speaks the protocol; each analysis process runs one message at a time with no one to share
+its GIL with. A runaway analysis is killed and replaced instead of running on as a thread, and a crash in one
+(a C library, the OOM killer) costs one message its `on_error` answer, not the milter.
+
+Analysis processes are forked by a spawner process forked at start-up, while the milter was still one thread:
+forking later from libmilter's threads could copy a lock some other thread holds. They ignore SIGTERM and
+SIGHUP (the milter drains its messages first, then closes their sockets, and they exit) and reload the policy
+when the milter's policy hash changes.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import queue
+import signal
+import socket
+import struct
+import threading
+import time
+from multiprocessing.connection import Connection
+
+from brandguard.errors import AnalysisCrashed
+
+log = logging.getLogger("brandguard")
+_PID = struct.Struct("!i")
+
+
+class LookupLog(list):
+    """The DNS lookups of the message in hand (the resolver's on_lookup), replayed into the milter's metrics."""
+
+    def __call__(self, *event) -> None:
+        self.append(event)
+
+
+def _serve(conn: Connection, pipeline, store, lookups: LookupLog) -> None:
+    """An analysis process: answer (outcome, DNS lookups) for each (policy hash, context) until EOF."""
+    wanted = store.current.hash
+    while True:
+        try:
+            policy_hash, ctx = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        if policy_hash != wanted:  # the milter reloaded: follow it once (keeping the last good on failure)
+            wanted = policy_hash
+            if store.current.hash != policy_hash:
+                store.reload()
+        lookups.clear()
+        try:
+            reply = (True, pipeline.process(ctx), lookups)
+        except Exception as exc:  # answered in the milter process, through its one catch-all
+            reply = (False, f"{type(exc).__name__}: {exc}", lookups)
+        try:
+            payload = pickle.dumps(reply, pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # the process lives on; the message gets the on_error answer
+            payload = pickle.dumps((False, f"outcome not transferable: {type(exc).__name__}: {exc}", []))
+        try:
+            conn.send_bytes(payload)
+        except OSError:
+            return
+
+
+def _spawner(ctl: socket.socket, pipeline, store, lookups: LookupLog) -> None:
+    """Fork one analysis process per socket received on `ctl`, answer its pid; exit when the milter is gone."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps them
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(ctl, 16, 1)
+        except OSError:
+            return
+        if not msg or not fds:
+            return
+        pid = os.fork()
+        if pid == 0:
+            ctl.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # OCR's subprocess must be able to read its exit status
+            code = 1
+            try:
+                _serve(Connection(fds[0]), pipeline, store, lookups)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(fds[0])
+        ctl.sendall(_PID.pack(pid))
+
+
+class _Worker:
+    def __init__(self, conn: Connection, pid: int):
+        self.conn, self.pid = conn, pid
+
+
+class AnalysisPool:
+    """`count` analysis processes; `analyse()` runs one message in an idle one, waiting at most `timeout`."""
+
+    def __init__(self, count: int, pipeline, store, lookups: LookupLog):
+        """`pipeline` analyses in the child processes; its resolver reports to `lookups`."""
+        self.count, self.pipeline, self.store, self.lookups = count, pipeline, store, lookups
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._ctl: socket.socket | None = None
+        self._ctl_lock = threading.Lock()
+        self._spawner_pid = 0
+        self.pids: set[int] = set()  # of the analysis processes alive (for tests and the logs)
+
+    def start(self) -> None:
+        """Fork the spawner, then the analysis processes. Call while this process has one thread."""
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_IGN)
+            code = 1
+            try:
+                _spawner(theirs, self.pipeline, self.store, self.lookups)
+                code = 0
+            finally:
+                os._exit(code)
+        theirs.close()
+        self._ctl, self._spawner_pid = ours, pid
+        for _ in range(self.count):
+            self._idle.put(self._spawn())
+        log.info("%d analysis processes started (spawner pid %d)", self.count, pid)
+
+    def _spawn(self) -> _Worker:
+        ours, theirs = socket.socketpair()
+        try:
+            with self._ctl_lock:
+                socket.send_fds(self._ctl, [b"w"], [theirs.fileno()])
+                data = b""
+                while len(data) < _PID.size:
+                    chunk = self._ctl.recv(_PID.size - len(data))
+                    if not chunk:
+                        raise AnalysisCrashed("the analysis spawner is gone")
+                    data += chunk
+        finally:
+            theirs.close()
+        worker = _Worker(Connection(ours.detach()), _PID.unpack(data)[0])
+        self.pids.add(worker.pid)
+        return worker
+
+    def analyse(self, ctx, timeout: float):
+        """(outcome, DNS lookups) of `ctx`; None when no answer came within `timeout` (the process is replaced).
+
+        Raises AnalysisCrashed when the analysis failed or its process died (it is replaced).
+        """
+        deadline = time.monotonic() + timeout
+        try:
+            worker = self._idle.get(timeout=max(0.0, timeout))
+        except queue.Empty:
+            return None
+        healthy = False
+        try:
+            worker.conn.send_bytes(pickle.dumps((self.store.current.hash, ctx), pickle.HIGHEST_PROTOCOL))
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                log.error("analysis process %d still busy at the deadline: killing it", worker.pid)
+                return None
+            ok, value, lookups = pickle.loads(worker.conn.recv_bytes())
+            healthy = True
+        except (EOFError, OSError) as exc:
+            raise AnalysisCrashed(f"analysis process {worker.pid} died: {exc or type(exc).__name__}") from None
+        finally:
+            self._release(worker, healthy)
+        if not ok:
+            raise AnalysisCrashed(f"analysis failed: {value}")
+        return value, lookups
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        if healthy:
+            self._idle.put(worker)
+            return
+        self.pids.discard(worker.pid)
+        try:
+            os.kill(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        worker.conn.close()
+        try:
+            self._idle.put(self._spawn())
+        except (OSError, AnalysisCrashed) as exc:  # the pool shrinks; close() and the logs say why
+            log.error("could not replace analysis process %d: %s", worker.pid, exc)
+
+    def close(self) -> None:
+        """Close every idle analysis process's socket (they exit), then the spawner's."""
+        while True:
+            try:
+                self._idle.get_nowait().conn.close()
+            except queue.Empty:
+                break
+        if self._ctl is not None:
+            self._ctl.close()
+            self._ctl = None

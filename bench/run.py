@@ -644,6 +644,10 @@ def print_report(s: dict) -> None:
         ("brandguard `workers: 2`, all processes: PSS / summed RSS, MB",
          f"{fmt(w2.get('pss_kb') and w2['pss_kb'] / 1024, '.0f')} / {fmt(w2.get('rss_kb') and w2['rss_kb'] / 1024, '.0f')}",
          "", f"<= {TARGETS['rss_mb']:.0f}", verdict(w2.get("pss_kb") and w2["pss_kb"] / 1024, TARGETS["rss_mb"], higher=False)),
+        *[(f"brandguard `analysis_processes: {n}`, all processes: PSS / summed RSS, MB",
+           f"{fmt(r.get('pss_kb') and r['pss_kb'] / 1024, '.0f')} / {fmt(r.get('rss_kb') and r['rss_kb'] / 1024, '.0f')}",
+           "", f"<= {TARGETS['rss_mb']:.0f}", verdict(r.get("pss_kb") and r["pss_kb"] / 1024, TARGETS["rss_mb"], higher=False))
+          for n, r in ((1, rows.get("brandguard-ap1", {})), (2, rows.get("brandguard-x2-pool", {}))) if r],
         ("rspamd, all processes: PSS / summed RSS, MB",
          f"{fmt(rs.get('pss_kb') and rs['pss_kb'] / 1024, '.0f')} / {fmt(rs.get('rss_kb') and rs['rss_kb'] / 1024, '.0f')}",
          "", "", ""),

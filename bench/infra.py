@@ -587,7 +587,13 @@ class Brandguard(Milter):
 
     def stop(self):
         if self.proc:
-            self.proc.stop(30)
+            forked = children_of(self.proc.pid)  # workers or analysis processes: none may outlive the run
+            self.proc.stop(50)  # brandguard gives its workers 40 s before SIGKILL
+            for pid in forked:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
     def restart(self):
         self.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,21 @@ def test_two_workers_share_the_socket_and_metrics(postfix, brandguard_factory):
     assert postfix.sink.wait_for(m)["X-Brandguard-Verdict"] == "accept"
     assert "worker 0 (pid" in bg.log() and "restarting it" in bg.log()
     assert bg.stop() == 0
+
+
+def test_workers_stop_by_themselves_after_traffic(postfix, brandguard_factory):
+    # every worker wakes for each connection and the losers tried a blocking accept(), holding libmilter's
+    # listener lock, so smfi_stop() at shutdown waited for the next connection (until the 40 s SIGKILL)
+    bg = brandguard_factory(f"unix:{postfix.down_sock}", extra={"workers": 2}, name="bg-stop").start()
+    workers = poll(lambda: len(children(bg.proc.pid)) == 2 and children(bg.proc.pid), 20, "two workers")
+    marks = [marker() for _ in range(20)]
+    with ThreadPoolExecutor(10) as pool:  # connections at once, as under load: every worker wakes for each
+        list(pool.map(lambda m: send(postfix.ports["down"], make_message(f"Before stop {m}")), marks))
+    for m in marks:
+        assert postfix.sink.wait_for(m)["X-Brandguard-Verdict"] == "accept"
+    assert bg.stop() == 0
+    assert "still running 40s after SIGTERM" not in bg.log()
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in workers)
 
 
 LURE = Path(__file__).resolve().parents[1] / "data" / "brands" / "trendmicro-freemail-renewal.eml"

@@ -58,6 +58,32 @@ def set_nodelay_on_listeners() -> int:
     return count
 
 
+def set_nonblocking_listeners() -> int:
+    """Make our listening sockets non-blocking; returns how many. For pre-forked workers sharing one.
+
+    libmilter calls accept() holding its listener mutex once select() says a connection waits. With several
+    processes on one socket, all of them wake and the losers block in accept() until the next connection;
+    smfi_stop() then waits for that mutex, so a stop with no traffic hung (seen in the bench). Non-blocking,
+    the losers get EAGAIN, which libmilter retries. The flag belongs to the shared open file: set it once,
+    before forking. Accepted sockets do not inherit it on Linux.
+    """
+    count = 0
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            s = socket.socket(fileno=os.dup(int(name)))
+        except OSError:
+            continue
+        try:
+            if s.type == socket.SOCK_STREAM and s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+                os.set_blocking(s.fileno(), False)
+                count += 1
+        except OSError:
+            pass
+        finally:
+            s.close()
+    return count
+
+
 def _prepare_unix_socket(path: str) -> None:
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)

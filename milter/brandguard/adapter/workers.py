@@ -11,7 +11,7 @@ import os
 import signal
 import time
 
-from brandguard.adapter.runner import Waker, sd_notify
+from brandguard.adapter.runner import Waker, sd_notify, set_nonblocking_listeners
 
 log = logging.getLogger("brandguard")
 RESPAWN_WINDOW = 60.0  # seconds
@@ -49,6 +49,7 @@ class Supervisor:
             signal.signal(sig, self._on_term)
         signal.signal(signal.SIGHUP, self._on_hup)
         signal.signal(signal.SIGCHLD, lambda *_: None)  # the wakeup fd wakes the loop
+        set_nonblocking_listeners()  # a worker that loses an accept() race must not block in it
         for slot in range(self.count):
             self._spawn(slot)
         if self.on_ready:
@@ -114,6 +115,7 @@ class Supervisor:
             self._reap(respawn=False)
             self._waker.wait(0.1)
         for pid in list(self.children):
+            log.error("worker %d (pid %d) still running 40s after SIGTERM: killed", self.children[pid], pid)
             os.kill(pid, signal.SIGKILL)
         self._reap(respawn=False)
         log.info("stopped")

@@ -1,9 +1,11 @@
-"""Listening sockets shared by pre-forked workers are made non-blocking; other sockets are left alone."""
+"""Process set-up of `brandguard run`: shared listening sockets made non-blocking, malloc arenas capped."""
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+from brandguard.adapter.runner import cap_malloc_arenas
 
 # In a child process: the function changes every listening socket of its process, and this test
 # process may hold other tests' servers.
@@ -33,3 +35,10 @@ def test_only_listening_sockets_become_non_blocking(tmp_path):
     done = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / "m.sock")], capture_output=True, text=True,
                           timeout=60, env={"PYTHONPATH": str(root / "milter"), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_malloc_arenas_capped_unless_the_admin_set_them(monkeypatch):
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert cap_malloc_arenas() is True  # glibc (Debian)
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert cap_malloc_arenas() is False

@@ -23,6 +23,11 @@ def failures(report: dict, floors: dict[str, float] | None = None) -> list[str]:
     if not targets:
         raise ValueError("the report holds no targets")
     out = []
+    errors = report.get("internal_errors")
+    if not isinstance(errors, dict) or not isinstance(errors.get("n"), int):
+        out.append("internal_errors: the report does not count internal errors (written by an older brandguard?)")
+    elif errors["n"]:
+        out.append(f"internal_errors: {errors['n']} file(s) where brandguard failed, by step {errors.get('steps')}")
     for t in targets:
         op = _OPS.get(t.get("op"))
         if op is None or not isinstance(t.get("value"), (int, float)):

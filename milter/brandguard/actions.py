@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from brandguard.model import Action, MessageContext, Reply, Verdict
 
 OUR_HEADERS = ("X-Brandguard-Verdict", "X-Brandguard-Score", "X-Brandguard-Rules", "X-Brandguard-Brands",
-               "X-Brandguard-Reason")
+               "X-Brandguard-Reason", "X-Brandguard-Degraded")
 _UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
@@ -68,6 +68,9 @@ def plan(
     ]
     if verdict.brands:
         headers.append(("X-Brandguard-Brands", ",".join(verdict.brands)))
+    if verdict.degraded:
+        # the verdict was reached without these steps: a reader of the headers should know it is partial
+        headers.append(("X-Brandguard-Degraded", ",".join(verdict.degraded)))
     if authres_header:
         headers.insert(0, ("Authentication-Results", authres_header))
     new_subject = None

@@ -186,12 +186,14 @@ class App:
                 "verdict": v.action.value, "would": v.would_action.value if v.would_action else None,
                 "score": v.score, "rules": list(v.rule_ids), "brands": list(v.brands), "mode": v.mode.value,
                 "duration_ms": round(outcome.seconds * 1000, 2), "policy": outcome.policy_hash,
+                "degraded": list(v.degraded),
             }
             log.info(json.dumps(record, sort_keys=True))
         else:
             would = f" would={v.would_action.value}" if v.would_action else ""
-            log.info("%s verdict=%s%s score=%.2f rules=%s brands=%s ms=%.1f", qid, v.action.value, would, v.score,
-                     ",".join(v.rule_ids) or "-", ",".join(v.brands) or "-", outcome.seconds * 1000)
+            degraded = f" degraded={','.join(v.degraded)}" if v.degraded else ""
+            log.info("%s verdict=%s%s score=%.2f rules=%s brands=%s ms=%.1f%s", qid, v.action.value, would, v.score,
+                     ",".join(v.rule_ids) or "-", ",".join(v.brands) or "-", outcome.seconds * 1000, degraded)
 
 
 class _Slot:

@@ -63,9 +63,9 @@ def cmd_run(args) -> int:
         policy = app.store.current
         logging.getLogger("brandguard").info(
             "brandguard %s started: policy %s (%s), %d brands, %d checks, %d rules, mode %s, socket %s, "
-            "%d worker(s)%s", __version__, policy.hash, settings.policy, len(policy.brand_ids),
+            "authserv-id %s, %d worker(s)%s", __version__, policy.hash, settings.policy, len(policy.brand_ids),
             len(policy.enabled_checks), len(policy.spec.rules), policy.spec.mode.value, settings.milter.socket,
-            settings.workers,
+            settings.auth.authserv_id, settings.workers,
             f", metrics http://{settings.metrics.listen}:{servers[0].port}/metrics" if servers else "")
 
     try:
@@ -86,8 +86,10 @@ def cmd_check(args) -> int:
     from brandguard.settings import load_settings
 
     failed = False
-    for path in args.paths:
+    for given in args.paths:
+        path = given
         try:
+            path = str(_policy_file_of(Path(given)))
             if _looks_like_settings(Path(path)):
                 s = load_settings(path)
                 load_policy(s.policy)
@@ -104,6 +106,20 @@ def cmd_check(args) -> int:
                 print(problem, file=sys.stderr)
             print(f"{path}: {len(exc.problems)} error(s)", file=sys.stderr)
     return EXIT_CONFIG if failed else EXIT_OK
+
+
+POLICY_ENTRY_FILES = ("default.yaml", "policy.yaml")
+
+
+def _policy_file_of(path: Path) -> Path:
+    """A policy directory (what an admin keeps in /etc/brandguard) stands for its entry file."""
+    if not path.is_dir():
+        return path
+    for name in POLICY_ENTRY_FILES:
+        if (path / name).is_file():
+            return path / name
+    raise ConfigError([f"{path}: a directory without {' or '.join(POLICY_ENTRY_FILES)}: "
+                       "give the policy file or the settings file to check"])
 
 
 def _looks_like_settings(path: Path) -> bool:

@@ -50,15 +50,18 @@ def _scan(item: tuple[str, str, str, str]) -> dict:
         data = (Path(root) / path).read_bytes()
         outcome = scan_bytes(_APP, data)
     except Exception as exc:  # noqa: BLE001 - unreadable or unparseable mail is a result, not a crash
-        return row | {"action": "error", "score": 0.0, "brands": [], "checks": [], "top": [],
-                      "error": f"{type(exc).__name__}: {str(exc)[:160]}", "reason": "error: file not scanned"}
+        from brandguard.errors import NotMailError
+
+        return row | {"action": "error", "score": 0.0, "brands": [], "checks": [], "top": [], "degraded": [],
+                      "error": f"{type(exc).__name__}: {str(exc)[:160]}", "reason": "error: file not scanned",
+                      "internal_error": not isinstance(exc, (OSError, NotMailError))}
     v = outcome.verdict
     weight = {h.id: h.score for h in v.hits}
     ranked = sorted(v.findings, key=lambda f: -weight.get(f.check, 0.0))
     row |= {"action": v.action.value, "score": v.score, "brands": list(v.brands), "rules": list(v.rule_ids),
             "checks": sorted({f"{f.check}/{f.outcome}" for f in v.findings}),
             "top": [f"{f.check}/{f.outcome}" + (f"[{f.brand}]" if f.brand else "") + f": {f.evidence[:100]}"
-                    for f in ranked[:4]], "ms": round(outcome.seconds * 1000, 1)}
+                    for f in ranked[:4]], "ms": round(outcome.seconds * 1000, 1), "degraded": list(v.degraded)}
     if label != "ham" and _RANK[row["action"]] < 2:
         try:
             row["reason"] = _reason(row, data)
@@ -163,7 +166,18 @@ def summarise(rows: list[dict], vendors: frozenset[str]) -> dict:
     reasons = {lab: Counter(r["reason"] for r in rows if r["label"] == lab and "reason" in r)
                for lab in ("brand_callback", "brand_impersonation")}
     return {"labels": labels, "brands": brands, "targets": targets(rows, vendors), "false_positives": fps,
-            "misses": misses, "miss_reasons": {k: dict(v.most_common()) for k, v in reasons.items()}}
+            "misses": misses, "miss_reasons": {k: dict(v.most_common()) for k, v in reasons.items()},
+            "internal_errors": internal_errors(rows)}
+
+
+def internal_errors(rows: list[dict]) -> dict:
+    """Files on which brandguard itself failed: an exception outside every guarded step, or a guarded step
+    (check, extractor, auth method) that raised. Not-mail and unreadable files are not counted here."""
+    bad = [r for r in rows if r.get("internal_error") or r.get("degraded")]
+    steps = Counter(step for r in bad for step in r.get("degraded") or ["pipeline"])
+    return {"n": len(bad), "steps": dict(steps.most_common()),
+            "files": [{"path": r["path"], "error": r.get("error", ""), "degraded": r.get("degraded", [])}
+                      for r in bad[:50]]}
 
 
 def render(report: dict, out=None) -> None:
@@ -193,6 +207,11 @@ def render(report: dict, out=None) -> None:
         p(f"\nwhy {label} was not quarantined (by heuristic):")
         for reason, n in reasons.items():
             p(f"  {n:>5}  {reason}")
+    errors = report["internal_errors"]
+    p(f"\ninternal errors (files where brandguard failed, wholly or in one step): {errors['n']}"
+      + (f"  by step: {errors['steps']}" if errors["n"] else ""))
+    for f in errors["files"][:20]:
+        p(f"  {f['path']}  {f['error'] or 'degraded: ' + ','.join(f['degraded'])}")
     p("\ntargets (all / even half / odd half):")
     for t in report["targets"]:
         p(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['id']:<34}{t['value']:>8.2%} {t['op']} {t['threshold']:.1%}"
@@ -265,7 +284,8 @@ def run(args) -> int:
         Path(args.json).write_text(json.dumps(report | {"rows": rows}, indent=1, ensure_ascii=False))
     if args.png:
         plot(rows, policy.spec.thresholds, Path(args.png))
-    return 0
+    # every file gets a row; the status says whether any of them is an error row
+    return 1 if report["internal_errors"]["n"] or any(r["action"] == "error" for r in rows) else 0
 
 
 def add_parser(subparsers) -> None:

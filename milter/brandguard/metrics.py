@@ -12,6 +12,7 @@ from prometheus_client import PlatformCollector, ProcessCollector
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandguard import __version__
+from brandguard.isolation import AUTH_STEPS, EXTRACTORS
 from brandguard.model import Action, AuthResults, Mode, Verdict
 
 OTHER = "other"
@@ -20,7 +21,7 @@ ACTIONS = tuple(a.value for a in Action)
 DISPOSITIONS = ACTIONS + ("tempfail", "error")
 AUTH_METHODS = ("spf", "dkim", "dmarc", "arc")
 AUTH_RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror", "policy", OTHER)
-STAGES = ("auth", "content", "checks", "actions", OTHER)
+STAGES = ("auth", "content", "attribution", "checks", "actions", OTHER)
 ERROR_STAGES = ("eom", "adapter", "auth", "content", "checks", "policy", "actions", "dns", OTHER)
 DNS_RTYPES = ("A", "AAAA", "MX", "TXT", "PTR", "CNAME", "NS", OTHER)
 DNS_ERROR_KINDS = ("timeout", "servfail", "nxdomain", "nodata", "budget", OTHER)
@@ -113,6 +114,9 @@ class Metrics:
                                   ["kind"], registry=r)
         self.errors = Counter("brandguard_errors_total", "Unexpected errors, by pipeline stage.",
                               ["stage"], registry=r)
+        self.check_errors = Counter("brandguard_check_errors_total",
+                                    "Guarded steps (checks, content extractors, auth methods) that raised; the "
+                                    "message was judged without them.", ["check"], registry=r)
         # multiprocess_mode only matters with several workers (pre-fork): see enable_multiprocess()
         self.policy_info = Gauge("brandguard_policy_info", "Hash of the active policy (value is always 1).",
                                  ["hash"], registry=r, multiprocess_mode="liveall")
@@ -163,8 +167,11 @@ class Metrics:
         self._checks = frozenset(checks) | {OTHER}
         self._rules = frozenset(rules) | {OTHER}
         self._brands = frozenset(brands) | {OTHER}
+        self._steps = self._checks | frozenset(EXTRACTORS) | frozenset(AUTH_STEPS)
         for check in self._checks:
             self.check_findings.labels(check=check)
+        for step in self._steps:
+            self.check_errors.labels(check=step)
         for rule in self._rules:
             for mode in MODES:
                 self.rule_matches.labels(rule=rule, mode=mode)
@@ -198,6 +205,8 @@ class Metrics:
             self._child(self.rule_matches, _closed(hit.id, self._rules), hit.mode.value).inc()
         for finding in verdict.findings:
             self._child(self.check_findings, _closed(finding.check, self._checks)).inc()
+        for step in verdict.degraded:
+            self._child(self.check_errors, _closed(step, self._steps)).inc()
         decided = (verdict.would_action or verdict.action).value
         for brand in dict.fromkeys(_closed(b, self._brands) for b in verdict.brands):
             self._child(self.brand_claims, brand, decided).inc()

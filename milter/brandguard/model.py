@@ -220,6 +220,7 @@ class Verdict:
     reply: Reply | None = None
     reason: str = ""
     error: str = ""  # set when the verdict is the on_error fallback
+    degraded: tuple[str, ...] = ()  # guarded steps (checks, extractors, auth methods) that raised: judged without them
 
     @property
     def rule_ids(self) -> tuple[str, ...]:

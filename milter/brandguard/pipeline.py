@@ -1,18 +1,21 @@
 """One message through auth → content → checks → engine → plan; shared by the milter and `scan`."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from brandguard import actions
+from brandguard.attribution import EMPTY, Attribution, attribute
 from brandguard.auth.authres import build_header, claims_our_id, from_trusted_headers
 from brandguard.checks import registry
 from brandguard.checks.base import CheckInput
+from brandguard.content import Content, extract
 from brandguard.errors import BudgetExceeded, PolicyError
+from brandguard.isolation import Guard
 from brandguard.model import Action, AuthResults, Finding, MessageContext, Mode, RuleHit, Verdict
 from brandguard.policy import engine
 from brandguard.policy.loader import Policy, load_policy
@@ -101,21 +104,29 @@ class Pipeline:
         start = self.clock()
         deadline = start + self.settings.message_time_budget
         stages: dict[str, float] = {}
+        guard = Guard(ctx.envelope.queue_id)
         try:
-            auth = self._timed(stages, "auth", self._authenticate, ctx)
+            auth = self._timed(stages, "auth", self._authenticate, ctx, guard)
             self._check_budget(deadline, "auth")
-            content = None
+            content = Content()
             enabled = [registry.get(n) for n in policy.enabled_checks]
             if any(c.needs_content for c in enabled):
-                content = self._timed(stages, "content", self._content, ctx)
+                content = self._timed(stages, "content", self._content, ctx, guard)
                 self._check_budget(deadline, "content")
-            inp = CheckInput(ctx=ctx, auth=auth, content=content, catalogue=policy.catalogue)
-            findings = self._timed(stages, "checks", self._run_checks, enabled, inp, policy)
+            attribution = EMPTY
+            if any(c.needs_content for c in enabled):
+                attribution = self._timed(stages, "attribution", self._attribute, ctx, auth, content, policy, guard)
+            inp = CheckInput(ctx, auth, content, policy.catalogue, attribution)
+            findings = self._timed(stages, "checks", self._run_checks, enabled, inp, policy, guard)
             self._check_budget(deadline, "checks")
             verdict = engine.evaluate(policy, ctx, auth, findings)
         except BudgetExceeded as exc:
             auth = locals().get("auth") or AuthResults()
             verdict = self._fallback(str(exc))
+        if guard.failed:
+            verdict = dataclasses.replace(verdict, degraded=guard.degraded)
+            if self.settings.on_check_error == "tempfail" and not verdict.error:
+                verdict = dataclasses.replace(verdict, error="check-tempfail")
         t_plan = self.clock()
         plan = self._plan(verdict, ctx, auth, policy)
         stages["actions"] = self.clock() - t_plan
@@ -136,23 +147,27 @@ class Pipeline:
         if self.clock() > deadline:
             raise BudgetExceeded(f"time budget of {self.settings.message_time_budget}s exceeded after {stage}")
 
-    def _authenticate(self, ctx: MessageContext) -> AuthResults:
+    def _authenticate(self, ctx: MessageContext, guard: Guard) -> AuthResults:
         if self.authenticator is not None:
-            return self.authenticator.authenticate(ctx)
+            return self.authenticator.authenticate(ctx, guard)
         if self.trust_authres:
-            return from_trusted_headers(ctx, self.trust_authres)
+            return guard.run("authres", from_trusted_headers, ctx, self.trust_authres, default=AuthResults())
         return AuthResults()
 
-    def _content(self, ctx: MessageContext) -> Any:
-        from brandguard import content
-
-        return content.extract(ctx, self.settings.content)
+    def _content(self, ctx: MessageContext, guard: Guard) -> Content:
+        return extract(ctx, self.settings.content, guard)
 
     @staticmethod
-    def _run_checks(enabled, inp: CheckInput, policy: Policy) -> list[Finding]:
+    def _attribute(ctx: MessageContext, auth: AuthResults, content: Content, policy: Policy, guard: Guard) -> Attribution:
+        # without attribution the checks still run: they see no brand claimed, and the header says so
+        return guard.run("attribution", attribute, ctx, auth, content, policy.catalogue, default=EMPTY)
+
+    @staticmethod
+    def _run_checks(enabled, inp: CheckInput, policy: Policy, guard: Guard) -> list[Finding]:
         findings: list[Finding] = []
         for check in enabled:
-            findings.extend(check.evaluate(inp, policy.check_params[check.name]))
+            # a check that raises is left out; the others still judge the message
+            findings.extend(guard.run(check.name, check.evaluate, inp, policy.check_params[check.name], default=[]))
         return findings
 
     def fallback_outcome(self, ctx: MessageContext, why: str) -> Outcome:
@@ -174,6 +189,8 @@ class Pipeline:
     def _plan(self, verdict: Verdict, ctx: MessageContext, auth: AuthResults, policy: Policy) -> actions.ActionPlan:
         if verdict.error == "budget-tempfail":
             return actions.tempfail_plan("analysis took too long; try again later")
+        if verdict.error == "check-tempfail":
+            return actions.tempfail_plan("brandguard could not complete every check; try again later")
         authserv_id = self.settings.auth.authserv_id
         header = build_header(authserv_id, auth) if auth.checked else None
         strip = actions.strip_list(ctx, authserv_id, claims_our_id)

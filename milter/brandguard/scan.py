@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
 from brandguard.errors import NotMailError
 from brandguard.mailfile import context_from_bytes
 from brandguard.pipeline import Outcome
+
+log = logging.getLogger("brandguard")
 
 
 def build_scanner(config: str | None = None, policy: str | None = None, *, dns: bool = False,
@@ -41,6 +44,7 @@ def outcome_record(name: str, outcome: Outcome) -> dict:
         "auth": {"spf": outcome.auth.spf.result, "dkim": [s.result for s in outcome.auth.dkim],
                  "dmarc": outcome.auth.dmarc.result, "arc": outcome.auth.arc.result},
         "reply": f"{v.reply.code} {v.reply.xcode} {v.reply.text}" if v.reply else None,
+        "degraded": list(v.degraded),
         "ms": round(outcome.seconds * 1000, 2),
     }
 
@@ -62,7 +66,15 @@ def explain(name: str, outcome: Outcome, weights: dict[str, float]) -> str:
         lines.append(f"  reply: {v.reply.code} {v.reply.xcode} {v.reply.text}")
     if v.reason:
         lines.append(f"  reason: {v.reason}")
+    if v.degraded:
+        lines.append(f"  degraded: judged without {', '.join(v.degraded)} (raised; see the log)")
     return "\n".join(lines)
+
+
+def error_record(name: str, exc: BaseException) -> dict:
+    """What a file that could not be scanned yields instead of a verdict."""
+    msg = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return {"file": name, "error": type(exc).__name__, "message": msg[:500]}
 
 
 def scan_main(args) -> int:
@@ -75,11 +87,12 @@ def scan_main(args) -> int:
             outcome = scan_bytes(app, data)
         except (OSError, NotMailError) as exc:
             status = 1
-            msg = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            if args.json:
-                print(json.dumps({"file": name, "error": type(exc).__name__, "message": msg}))
-            else:
-                print(f"{name}: error: {msg}", file=sys.stderr)
+            _print_error(args, error_record(name, exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one file's internal error must not cost the rest of the batch
+            status = 1
+            log.error("%s: internal error", name, exc_info=True)
+            _print_error(args, error_record(name, exc))
             continue
         if args.json:
             print(json.dumps(outcome_record(name, outcome), ensure_ascii=False))
@@ -87,6 +100,14 @@ def scan_main(args) -> int:
             print(explain(name, outcome, weights))
         else:
             v = outcome.verdict
+            degraded = f" degraded={','.join(v.degraded)}" if v.degraded else ""
             print(f"{name}: {v.action.value} score={v.score:.2f} rules={','.join(v.rule_ids) or '-'} "
-                  f"brands={','.join(v.brands) or '-'}")
+                  f"brands={','.join(v.brands) or '-'}{degraded}")
     return status
+
+
+def _print_error(args, record: dict) -> None:
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False))
+    else:
+        print(f"{record['file']}: error: {record['error']}: {record['message']}", file=sys.stderr)

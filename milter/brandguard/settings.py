@@ -84,6 +84,10 @@ class Settings(BaseModel):
         "core. auto: one per CPU core this process may run on (read as a number when the settings load)"
     )
     on_error: OnError = Field(OnError.TEMPFAIL, description="answer when brandguard fails on a message")
+    on_check_error: Literal["skip", "tempfail"] = Field(
+        "skip", description="when one check, content extractor or authentication method raises: skip judges the "
+        "message by everything else and names the failed step in X-Brandguard-Degraded; tempfail answers 4xx"
+    )
     body_scan_limit: int = Field(2_000_000, ge=1024, description="bytes of body kept for analysis")
     message_time_budget: float = Field(
         20.0, gt=0, description="seconds of analysis per message before the fallback verdict (keep below Postfix's milter_content_timeout)"

@@ -22,9 +22,9 @@ REQUIRED_PANELS = [
     "Throughput by disposition", "Top rules", "Top impersonated brands", "Auth results",
     "End-of-message latency p50/p95/p99", "Stage latency p50/p95/p99", "DNS latency p50/p95/p99 by rtype",
     "DNS errors by kind", "Errors by stage", "Policy reloads", "Monitor mode: would-have actions",
-    "Messages in flight",
+    "Messages in flight", "Failing checks and extractors (judged without them)",
 ]
-REQUIRED_ALERTS = ["BrandguardDown", "BrandguardHighErrorRate", "BrandguardEomLatencyHigh",
+REQUIRED_ALERTS = ["BrandguardDown", "BrandguardHighErrorRate", "BrandguardCheckFailing", "BrandguardEomLatencyHigh",
                    "BrandguardDnsFailures", "BrandguardPolicyReloadFailing", "BrandguardRejectSpike"]
 
 
@@ -60,7 +60,7 @@ def all_sources() -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def exported() -> dict[str, dict[str, set[str]]]:
     """sample name -> label name -> values seen, from a registry with every label set declared."""
-    m = Metrics(checks=["lookalike_domain"], rules=["callback-lure"], brands=["paypal"])
+    m = Metrics(checks=["lookalike_domain", "freemail_brand_claim"], rules=["callback-lure"], brands=["paypal"])
     m.policy_loaded("abc123", ok=True)
     out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for family in m.registry.collect():
@@ -91,7 +91,7 @@ def test_selectors_name_exported_metrics_labels_and_values(exported, where, expr
 
 def test_every_brandguard_metric_is_on_the_dashboard():
     used = {name for _, expr in dashboard_exprs() for name, _ in SELECTOR.findall(expr)}
-    m = Metrics(checks=["lookalike_domain"], rules=["callback-lure"], brands=["paypal"])
+    m = Metrics(checks=["lookalike_domain", "freemail_brand_claim"], rules=["callback-lure"], brands=["paypal"])
     m.policy_loaded("abc123", ok=True)
     missing = [fam.name for fam in m.registry.collect()
                if fam.name.startswith("brandguard_") and not used & {s.name for s in fam.samples}]

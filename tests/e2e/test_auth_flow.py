@@ -6,6 +6,7 @@ import smtplib
 import pytest
 
 from fixtures.mail import SENDER_DOMAIN, SLOW_DOMAIN, STRICT_DOMAIN, make_message, marker, send
+from fixtures.postfix import MYHOSTNAME
 
 pytestmark = pytest.mark.e2e
 
@@ -13,12 +14,12 @@ pytestmark = pytest.mark.e2e
 def test_authentication_results_header_is_added_and_right(postfix, brandguard_unix):
     m = marker()
     msg = make_message(f"Aligned {m}", extra_headers={
-        "Authentication-Results": "brandguard; dmarc=pass header.from=forged.example"})  # forged: our id
+        "Authentication-Results": f"{MYHOSTNAME}; dmarc=pass header.from=forged.example"})  # forged: our id
     send(postfix.ports["main"], msg, sender=f"alice@{SENDER_DOMAIN}")
     got = postfix.sink.wait_for(m)
     ar = got.get_all("Authentication-Results")
     assert len(ar) == 1, ar  # the forged one claiming our authserv-id is gone
-    assert ar[0].startswith("brandguard;")
+    assert ar[0].startswith(f"{MYHOSTNAME};")
     assert f"spf=pass smtp.mailfrom={SENDER_DOMAIN}" in ar[0]
     assert f"dmarc=pass" in ar[0] and f"header.from={SENDER_DOMAIN}" in ar[0]
     assert got["X-Brandguard-Verdict"] == "accept"

@@ -15,7 +15,8 @@ from brandguard.mailfile import context_from_bytes
 from brandguard.model import Action, Envelope
 from brandguard.scan import build_scanner
 from fixtures.dns import DkimKey, FakeResolver, mail_domain
-from fixtures.mail import marker, send
+from fixtures.mail import SENDER_DOMAIN, marker, send
+from fixtures.postfix import MYHOSTNAME
 
 ROOT = Path(__file__).resolve().parents[2]
 ATTACKS = ROOT / "tests" / "data" / "attacks"
@@ -29,11 +30,13 @@ def keys():
 
 
 @pytest.fixture(scope="module")
-def app(keys):
+def app(keys, tmp_path_factory):
     zones = mail_domain("microsoft.com", spf="v=spf1 ip4:192.0.2.0/24 -all", dmarc="v=DMARC1; p=reject",
                         dkim_keys=[keys["microsoft.com"]])
     zones.merge(mail_domain("evil.example", spf="v=spf1 ip4:203.0.113.0/24 -all", dkim_keys=[keys["evil.example"]]))
-    scanner = build_scanner(policy=str(ROOT / "policies" / "default.yaml"))
+    settings = tmp_path_factory.mktemp("attacks") / "settings.yaml"
+    settings.write_text("auth: {authserv_id: brandguard}\n")  # the id forged-authentication-results.eml claims
+    scanner = build_scanner(str(settings), policy=str(ROOT / "policies" / "default.yaml"))
     scanner.pipeline.authenticator = Authenticator(FakeResolver(zones), scanner.settings.auth)
     return scanner
 
@@ -175,3 +178,30 @@ def test_two_from_headers_both_reach_the_milter(postfix, brandguard_unix):
     send(postfix.ports["main"], raw)
     verdict, rules = _verdict_at_sink(postfix, m)
     assert "message_structure" in rules and verdict == "tag"
+
+
+# A-R headers claiming the authserv-id brandguard shares with the private Postfix (its myhostname), in the
+# spellings RFC 8601 allows: comments, a version, other case, a quoted-string, folding, a lower-case field name.
+FORGED_AR = (
+    f"Authentication-Results: {MYHOSTNAME}; dkim=pass header.d=paypal.com; spf=pass; dmarc=pass",
+    "Authentication-Results: (verified) MX.Brandguard.Test 1;\r\n\tdkim=pass header.d=paypal.com",
+    f'authentication-results: "{MYHOSTNAME}" (ours);\r\n dmarc=pass header.from=paypal.com',
+)
+FOREIGN_AR = "Authentication-Results: relay.other.example; dkim=pass header.d=example.org"
+
+
+@pytest.mark.e2e
+def test_every_authentication_results_claiming_our_id_is_removed_and_others_kept(postfix, brandguard_unix):
+    """RFC 8601 section 5: ours are removed wherever they are and however spelled; another id's are kept."""
+    m = marker()
+    head = [FORGED_AR[0], FOREIGN_AR, FORGED_AR[1], f"From: Alice <alice@{SENDER_DOMAIN}>", FORGED_AR[2],
+            "To: bob@example.net", f"Subject: {m}", "Message-ID: <" + m + "@example.org>"]
+    send(postfix.ports["main"], ("\r\n".join(head) + "\r\n\r\nhello\r\n").encode())
+    got = postfix.sink.wait_for(m)
+    ar = [" ".join(v.split()) for v in got.get_all("Authentication-Results")]
+    assert len(ar) == 2, ar
+    ours, kept = ar
+    assert ours.startswith(f"{MYHOSTNAME};") and "paypal.com" not in ours
+    assert f"spf=pass smtp.mailfrom={SENDER_DOMAIN}" in ours
+    assert kept == FOREIGN_AR.split(": ", 1)[1]
+    assert b"paypal.com" not in postfix.sink.find(m)[0]["data"]

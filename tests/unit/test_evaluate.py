@@ -41,7 +41,7 @@ def test_eval_is_a_cli_command():
 
 
 def test_every_dev_row_is_scanned_and_the_other_split_is_not(run):
-    assert run["status"] == 0
+    assert run["status"] == 1  # two files of the synthetic corpus cannot be scanned: they are error rows
     paths = {r["path"] for r in run["report"]["rows"]}
     assert "ham/held-back.eml" not in paths
     assert len(paths) == 7 and run["report"]["meta"]["files"] == 7
@@ -152,6 +152,21 @@ def test_gate(run, tmp_path, capsys, edit, status, says):
     assert eval_gate.main([str(path)]) == status
     captured = capsys.readouterr()
     assert says in captured.out + captured.err
+
+
+def test_internal_errors_are_their_own_row_and_fail_the_gate(run, tmp_path, capsys):
+    errors = run["report"]["internal_errors"]
+    assert errors["n"] == 0  # not-mail and missing files are error rows, not internal errors
+    assert "internal errors (files where brandguard failed, wholly or in one step): 0" in run["stdout"]
+    rows = [r | ({"degraded": ["pdf"]} if i == 0 else {}) for i, r in enumerate(run["report"]["rows"])]
+    assert evaluate.internal_errors(rows)["steps"] == {"pdf": 1}
+    report = run["report"] | {"targets": [t for t in run["report"]["targets"] if t["pass"]]}
+    path = tmp_path / "eval.json"
+    path.write_text(json.dumps(report | {"internal_errors": evaluate.internal_errors(rows)}))
+    assert eval_gate.main([str(path)]) == 1
+    assert "internal_errors: 1 file(s)" in capsys.readouterr().err
+    path.write_text(json.dumps({k: v for k, v in report.items() if k != "internal_errors"}))
+    assert eval_gate.main([str(path)]) == 1
 
 
 def test_gate_without_report_exits_2(tmp_path, capsys):

@@ -43,3 +43,26 @@ def test_explain_prints_findings_and_rules(tmp_path, scan):
     assert proc.returncode == 0, proc.stderr
     assert "finding message_structure/multiple_from in from: 2 From headers" in proc.stdout
     assert "rule test-tag: +0 -> tag (enforce)" in proc.stdout
+
+
+def test_an_internal_error_yields_a_record_and_the_batch_goes_on(tmp_path, e2e_policy, monkeypatch, capsys):
+    from brandguard import scan as scan_module
+    from brandguard.cli import main
+
+    real = scan_module.scan_bytes
+
+    def flaky(app, data: bytes):
+        if b"BOOM" in data:
+            raise RuntimeError("injected internal error")
+        return real(app, data)
+
+    monkeypatch.setattr(scan_module, "scan_bytes", flaky)
+    files = []
+    for i, subject in enumerate(["first", "BOOM", "third"]):
+        f = tmp_path / f"{i}.eml"
+        f.write_bytes(f"From: a@example.org\r\nTo: b@example.net\r\nSubject: {subject}\r\n\r\nhello\r\n".encode())
+        files.append(str(f))
+    assert main(["scan", "--json", "--policy", str(e2e_policy), *files]) == 1
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r.get("action") for r in records] == ["accept", None, "accept"]
+    assert records[1] == {"file": files[1], "error": "RuntimeError", "message": "injected internal error"}

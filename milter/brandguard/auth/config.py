@@ -1,8 +1,10 @@
-"""The `auth:` settings section: DNS resolver, caches, budgets and which checks run."""
+"""The `auth:` settings section: DNS resolver, caches, budgets, the authserv-id and which checks run."""
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+import socket
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -10,6 +12,45 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$")
 # RFC 8601 authserv-id is a `value`: we only allow what needs no quoting in our own header
 _AUTHSERV_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# names a container's /etc/hosts gives the loopback address: no reader trusts results from "localhost"
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "localhost6", "localhost6.localdomain6",
+                   "ip6-localhost", "ip6-loopback"}
+
+
+def _useful_host_name(name: str) -> bool:
+    lowered = name.lower()
+    if lowered in _LOOPBACK_NAMES or lowered.startswith("localhost."):
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return False
+    except ValueError:
+        return True
+
+
+def host_authserv_id(getfqdn=socket.getfqdn, gethostname=socket.gethostname) -> str:
+    """The host's name, as OpenDMARC, OpenDKIM and authentication_milter default their authserv-id.
+
+    The FQDN, unless it is only a loopback name (getfqdn() maps the host name through /etc/hosts,
+    which in containers often says "localhost"); then the plain host name.
+    """
+    names = []
+    for source in (getfqdn, gethostname):
+        try:
+            name = source().strip().rstrip(".")
+        except OSError:
+            continue
+        if _AUTHSERV_RE.match(name):
+            names.append(name)
+    if not names:
+        raise ValueError("the host's name cannot be an authserv-id: set auth.authserv_id")
+    return next((n for n in names if _useful_host_name(n)), names[-1])
+
+
+@functools.cache
+def _this_host_authserv_id() -> str:
+    # once per process: getfqdn() may ask DNS, and every AuthSettings() would ask again
+    return host_authserv_id()
 
 
 def _ip_address(value: str) -> str:
@@ -64,9 +105,11 @@ class AuthSettings(BaseModel):
     negative_cache_max_ttl: float = Field(
         300.0, ge=0, description="Upper bound in seconds on how long a negative answer is cached."
     )
-    authserv_id: str = Field(
-        "brandguard",
-        description="authserv-id written in our Authentication-Results header (the core may replace it with the hostname).",
+    authserv_id: str | None = Field(
+        None, validate_default=True,
+        description="authserv-id of our Authentication-Results header; inbound ones claiming it are removed. "
+        "Default: this host's name (its FQDN, else gethostname()), read when the settings load, as OpenDMARC and "
+        "OpenDKIM do. Set the name your downstream filters trust, the same on every MX of a domain.",
     )
     dmarc_mode: Literal["rfc7489", "dmarcbis"] = Field(
         "rfc7489", description="rfc7489: PSL organisational domain; dmarcbis: DNS tree walk with psd=, np= and t=."
@@ -83,7 +126,9 @@ class AuthSettings(BaseModel):
 
     @field_validator("authserv_id")
     @classmethod
-    def _authserv_token(cls, value: str) -> str:
+    def _authserv_token(cls, value: str | None) -> str:
+        if value is None:
+            return _this_host_authserv_id()
         if not _AUTHSERV_RE.match(value):
             raise ValueError("must be a hostname-like token (letters, digits, '.', '-', '_')")
         return value

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brandguard.content.model import Content
 from brandguard.model import AuthResults, Finding, MessageContext
+
+if TYPE_CHECKING:  # the catalogue module imports content and policy helpers: keep the runtime import graph flat
+    from brandguard.attribution import Attribution
+    from brandguard.policy.catalogue import Catalogue
 
 
 class CheckParams(BaseModel):
@@ -22,12 +27,20 @@ class CheckParams(BaseModel):
 
 @dataclass(frozen=True)
 class CheckInput:
-    """What a check sees: the frozen message, auth facts, extracted content and the catalogue."""
+    """What a check sees: the frozen message, auth facts, extracted content, the catalogue and the attribution."""
 
     ctx: MessageContext
     auth: AuthResults
-    content: Any = None  # brandguard.content.Content, built once per message
-    catalogue: Any = None  # brandguard.policy.catalogue.Catalogue (brands, freemail)
+    content: Content  # built once per message (an empty Content when the policy needs none)
+    catalogue: Catalogue  # brands, free-mail domains
+    attribution: Attribution  # which brands are claimed, where, and which the sender is
+
+    @classmethod
+    def build(cls, ctx: MessageContext, auth: AuthResults, content: Content, catalogue: Catalogue) -> CheckInput:
+        """The input with its attribution stage run (what the pipeline does; tests and tools use this too)."""
+        from brandguard.attribution import attribute
+
+        return cls(ctx, auth, content, catalogue, attribute(ctx, auth, content, catalogue))
 
 
 class Check:

@@ -1,17 +1,38 @@
 """freemail_brand_claim: a free-mail address (gmail.com, outlook.*) presents itself as a brand."""
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from brandguard.checks._brands import brand_name, domain_is_brands, suspects
 from brandguard.checks._lexicon import AMOUNT, CREDENTIAL, TRANSACTION
 from brandguard.checks._lures import TOPICS
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
+from brandguard.content.model import Phone
 from brandguard.model import Finding
 
 
-def _alert(text: str):
+def _alert(text: str) -> re.Match[str] | None:
     """The account stories a brand tells its customers: a sign-in alert, "verify your identity"."""
     return TOPICS["security_alert"].search(text) or CREDENTIAL["account_verify"].search(text)
+
+
+def brand_voice(text: str, phones: Sequence[Phone]) -> str | None:
+    """What makes a message read as the brand's own, as evidence text; None for a personal note.
+
+    Receipts and renewals name an amount or a phone number next to a transaction word; alerts tell an
+    account story. Each branch returns a string, so no caller can mistake a tuple of phones for a match.
+    """
+    deal = TRANSACTION.search(text)
+    if deal is not None:
+        amount = AMOUNT.search(text)
+        if amount is not None:
+            return amount.group()
+        if phones:
+            return f"{deal.group()} ... {phones[0].raw}"
+    alert = _alert(text)
+    return alert.group() if alert is not None else None
 
 
 _SYSTEM = frozenset({"postmaster", "mailer-daemon", "no-reply", "noreply", "do-not-reply", "donotreply"})
@@ -30,8 +51,7 @@ class FreemailBrandClaim(Check):
         if not c.from_domain or not cat.is_freemail(c.from_domain):
             return []
         text = f"{c.subject}\n{c.text_of()}"
-        # receipts and renewals name an amount or a phone, alerts tell an account story: a personal note does not
-        voice = (TRANSACTION.search(text) and (AMOUNT.search(text) or c.phones)) or _alert(text)
+        voice = brand_voice(text, c.phones)
         local = c.from_address.split("@")[0]
         out = []
         for brand, claim in suspects(inp, "body").items():
@@ -43,5 +63,5 @@ class FreemailBrandClaim(Check):
                                         f"{c.from_address}", claim.where))
             elif voice:
                 out.append(self.finding("brand_voice", brand, f"{claim.describe(name)} with "
-                                        f"\"{voice.group()}\" from free-mail {c.from_address}", claim.where))
+                                        f"\"{voice}\" from free-mail {c.from_address}", claim.where))
         return out

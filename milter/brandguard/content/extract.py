@@ -14,7 +14,8 @@ from brandguard.content.model import Attachment, Content, Counters, Link, Phone,
 from brandguard.content.normalize import normalise
 from brandguard.content.ocr import OcrBudget
 from brandguard.content.phones import find_phones
-from brandguard.content.walk import Leaf, decode_text, walk
+from brandguard.content.walk import Leaf, Walk, decode_text, walk
+from brandguard.isolation import Guard
 from brandguard.model import MessageContext, domain_of
 
 _FORWARD_MARK = re.compile(
@@ -80,25 +81,42 @@ class _Builder:
                 self.links.append(Link(url=href, host=host, text=normalise(anchor).text, kind="href", where=source))
         self.images.extend(rendered.images)
 
-    def add_leaf(self, leaf: Leaf) -> None:
+    @staticmethod
+    def kind_of(leaf: Leaf) -> str:
+        """Which extractor reads this part (the guarded step's name: html, ics, text, pdf, docx, image)."""
         ctype, name = leaf.content_type, leaf.filename.lower()
         if ctype == "text/html" or name.endswith((".htm", ".html", ".shtml")):
+            return "html"
+        if ctype == "text/calendar" or name.endswith(".ics") or ctype == "application/ics":
+            return "ics"
+        if ctype == "text/plain":
+            return "text"
+        if ctype == "application/pdf" or name.endswith(".pdf"):
+            return "pdf"
+        if name.endswith(".docx") or ctype.endswith("wordprocessingml.document"):
+            return "docx"
+        if ctype.startswith("image/") or name.endswith(_IMAGE_EXT):
+            return "image"
+        return ""
+
+    def add_leaf(self, leaf: Leaf, kind: str) -> None:
+        if kind == "html":
             self.add_html("attachment" if leaf.attachment else "body", decode_text(leaf), leaf.filename)
-        elif ctype == "text/calendar" or name.endswith(".ics") or ctype == "application/ics":
+        elif kind == "ics":
             if self.s.ics.enabled:
-                self.add_text("ics", documents.ics_text(decode_text(leaf)), leaf.filename or ctype)
-        elif ctype == "text/plain":
+                self.add_text("ics", documents.ics_text(decode_text(leaf)), leaf.filename or leaf.content_type)
+        elif kind == "text":
             self.add_text("attachment" if leaf.attachment else "body", decode_text(leaf), leaf.filename)
-        elif ctype == "application/pdf" or name.endswith(".pdf"):
+        elif kind == "pdf":
             self._pdf(leaf)
-        elif name.endswith(".docx") or ctype.endswith("wordprocessingml.document"):
+        elif kind == "docx":
             if self.s.docx.enabled:
                 params = (self.s.docx.max_bytes, self.s.max_text_chars, self.s.phone_region)
                 defects, analysed = CACHE.get_or_compute("docx", params, leaf.data, self.s.attachment_cache_mb,
                                                          lambda: self._read_docx(leaf.data))
                 self.defects.extend(defects)
                 self._add(analysed, "docx", leaf.filename)
-        elif ctype.startswith("image/") or name.endswith(_IMAGE_EXT):
+        elif kind == "image":
             self.images.append(leaf.data)
 
     def _pdf(self, leaf: Leaf) -> None:
@@ -200,9 +218,11 @@ def _forwarded(body: str, attached: list[str], subject: str) -> tuple[tuple[str,
     return tuple(dict.fromkeys(a for _, a in pairs)), tuple(dict.fromkeys(n for n, _ in pairs if n))
 
 
-def extract(ctx: MessageContext, settings: ContentSettings | None = None) -> Content:
-    """Build the Content of one message; malformed input becomes defects, never an exception."""
+def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard: Guard | None = None) -> Content:
+    """Build the Content of one message; malformed input becomes defects, and an extractor that raises
+    (one part's HTML, PDF, DOCX, ICS reader, OCR) is left out under `guard`, never failing the message."""
     s = settings or ContentSettings()
+    g = guard or Guard(ctx.envelope.queue_id)
     b = _Builder(s)
     display, address = _address(ctx, "From")
     display = display[:_HEADER_CHARS]
@@ -210,14 +230,16 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None) -> Con
     subject_raw = decode_header_value((ctx.first_header("Subject") or "")[: 8 * _HEADER_CHARS])[:_HEADER_CHARS]
     head = normalise(display + "\n" + subject_raw)  # counts invisible characters in headers too
     b.zero_width, b.bidi, b.styled = head.zero_width, head.bidi, head.styled
-    w = walk(ctx.message, s)
+    w = g.run("mime", walk, ctx.message, s, default=Walk(defects=["mime_error"]))
     b.defects.extend(w.defects)
     attachments = []
     for leaf in w.leaves:
-        b.add_leaf(leaf)
+        kind = b.kind_of(leaf)
+        if kind:
+            g.run(kind, b.add_leaf, leaf, kind, default=None)
         if leaf.attachment:
             attachments.append(Attachment(leaf.filename, leaf.content_type, len(leaf.data)))
-    ocr_images = b.run_ocr()
+    ocr_images = g.run("ocr", b.run_ocr, default=0)
     subject = normalise(subject_raw).text
     display_name = normalise(display).text
     for where, text in (("subject", subject), ("display_name", display_name)):
@@ -226,7 +248,7 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None) -> Con
     reply_to = tuple(a.lower() for _, a in parse_addresses([decode_header_value(v) for v in ctx.header_values("Reply-To")]) if a)
     return_path = ctx.envelope.mail_from or (ctx.first_header("Return-Path") or "")
     body = "\n\n".join(t.text for t in b.texts if t.source == "body")
-    forwarded = _forwarded(body, w.attached_from, subject)
+    forwarded = g.run("forwarded", _forwarded, body, w.attached_from, subject, default=((), ()))
     return Content(
         display_name=display_name,
         from_address=address.lower(),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 SOURCES = ("body", "attachment", "pdf", "docx", "ics", "ocr")
 
@@ -80,8 +79,6 @@ class Content:
     forwarded_names: tuple[str, ...] = ()  # their display names ("McAfee Department"), for claims made inside
     counters: Counters = field(default_factory=Counters)
     defects: tuple[str, ...] = ()
-    # per-message memo for values derived by checks (brand claims); not part of equality
-    memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def text_of(self, *sources: str) -> str:
         """Texts of the given sources (all when none given), joined by blank lines."""

@@ -13,7 +13,7 @@ def test_defaults_use_system_resolver_and_rfc7489():
     s = AuthSettings()
     assert s.nameservers == [] and s.port == 53
     assert (s.query_timeout, s.message_dns_budget) == (2.0, 8.0)
-    assert s.dmarc_mode == "rfc7489" and s.authserv_id == "brandguard"
+    assert s.dmarc_mode == "rfc7489" and s.authserv_id  # the host's name: test_authserv_id.py
     assert s.enable_spf and s.enable_dkim and s.enable_dmarc and s.enable_arc
 
 

@@ -105,7 +105,7 @@ def run_check(catalogue: Catalogue, name: str, raw: bytes, auth: AuthResults | N
     check = registry.get(name)
     ctx = context_from_bytes(raw)
     content = extract(ctx, ContentSettings(ocr={"enabled": False}))
-    return check.evaluate(CheckInput(ctx, auth or AuthResults(), content, catalogue), check.Params(**params))
+    return check.evaluate(CheckInput.build(ctx, auth or AuthResults(), content, catalogue), check.Params(**params))
 
 
 def summary(findings) -> set[tuple[str, str | None]]:

@@ -85,5 +85,5 @@ def test_owned_brands_needs_a_well_formed_from(catalogue, from_line, owned):
 
     raw = f"From: {from_line}\r\nTo: bob@example.net\r\nSubject: Hi\r\n\r\nHello\r\n".encode()
     ctx = context_from_bytes(raw)
-    inp = CheckInput(ctx, AuthResults(), extract(ctx), catalogue)
+    inp = CheckInput.build(ctx, AuthResults(), extract(ctx), catalogue)
     assert owned_brands(inp) == owned

@@ -114,3 +114,18 @@ def test_check_command_exits_2_listing_every_error(tmp_path):
                           env={"PYTHONPATH": str(ROOT / "milter")})
     assert proc.returncode == 2
     assert f"{p}:4: mode: Input should be 'enforce' or 'monitor'" in proc.stderr
+
+
+@pytest.mark.parametrize("target, status, says", [
+    pytest.param("policies", 0, "default.yaml: OK (policy", id="policy-directory"),
+    pytest.param("policies/default.yaml", 0, "default.yaml: OK (policy", id="policy-file"),
+    pytest.param("deploy/settings.dev.yaml", 0, "OK (settings", id="settings-file"),
+    pytest.param("milter", 2, "a directory without default.yaml", id="directory-without-policy"),
+])
+def test_check_command_takes_a_directory_a_policy_or_settings(target, status, says, capsys):
+    from brandguard.cli import main
+
+    root = Path(__file__).resolve().parents[3]
+    assert main(["check", str(root / target)]) == status
+    captured = capsys.readouterr()
+    assert says in captured.out + captured.err

@@ -550,15 +550,13 @@ def brandguard_settings(path: Path, socket_spec: str, policy: Path, dns_port: in
 
 
 class Brandguard(Milter):
-    """`brandguard run` (with `workers: N`, its pre-forked processes sharing one socket; any other setting in
-    `extra`, e.g. `analysis_processes`). CPU and memory figures cover every process it forks."""
+    """`brandguard run` with `analysis_processes: N` (any other setting in `extra`). CPU and memory figures cover
+    every process it forks: the spawner and the analysis processes."""
 
-    def __init__(self, work: Path, name: str, policy: Path, dns_port: int, workers: int = 1,
+    def __init__(self, work: Path, name: str, policy: Path, dns_port: int, processes: int = 1,
                  extra: dict | None = None, tcp: bool = False, env: dict | None = None):
-        self.work, self.name, self.policy, self.dns_port, self.workers = work, name, policy, dns_port, workers
-        self.extra, self.tcp, self.env = dict(extra or {}), tcp, env or {}
-        if workers > 1:
-            self.extra["workers"] = workers
+        self.work, self.name, self.policy, self.dns_port, self.processes = work, name, policy, dns_port, processes
+        self.extra, self.tcp, self.env = {**(extra or {}), "analysis_processes": processes}, tcp, env or {}
         self.sock = str(work / "run" / f"{name}.sock")
         self.tcp_port = free_port() if tcp else 0
         self.proc: Proc | None = None
@@ -569,7 +567,7 @@ class Brandguard(Milter):
         return f"inet:127.0.0.1:{self.tcp_port}" if self.tcp else f"unix:{self.sock}"
 
     def start(self) -> None:
-        self.metrics_ports = [free_port()]  # with workers, the supervisor serves the sum of all of them
+        self.metrics_ports = [free_port()]  # the milter process records the metrics of all its processes
         settings = brandguard_settings(self.work / f"{self.name}.yaml", self.postfix_socket, self.policy,
                                        self.dns_port, self.metrics_ports[0], self.extra)
         env = {**os.environ, "PYTHONPATH": str(ROOT / "milter"), **self.env}
@@ -587,8 +585,8 @@ class Brandguard(Milter):
 
     def stop(self):
         if self.proc:
-            forked = children_of(self.proc.pid)  # workers or analysis processes: none may outlive the run
-            self.proc.stop(50)  # brandguard gives its workers 40 s before SIGKILL
+            forked = children_of(self.proc.pid)  # the spawner and analysis processes: none may outlive the run
+            self.proc.stop(50)  # brandguard finishes messages in flight first (up to 30 s)
             for pid in forked:
                 try:
                     os.kill(pid, signal.SIGKILL)

@@ -1,10 +1,10 @@
-"""Analysis in separate processes (`analysis_processes`): libmilter's threads hand each message over a socketpair.
+"""The analysis processes (`analysis_processes`): libmilter's threads hand each message over a socketpair.
 
-Why: in one process, libmilter's twenty-odd session threads take the GIL for every callback while the analysis
-holds it, and each hand-over costs context switches (bench: 0.5 ms of CPU per message at 20 sessions). Here the
-milter process only speaks the protocol; each analysis process runs one message at a time with no one to share
-its GIL with. A runaway analysis is killed and replaced instead of running on as a thread, and a crash in one
-(a C library, the OOM killer) costs one message its `on_error` answer, not the milter.
+Why (docs/CONTRACTS.md, "Process model"): in one process, libmilter's twenty-odd session threads take the GIL
+for every callback while the analysis holds it. Here the milter process only speaks the protocol; each analysis
+process runs one message at a time with no one to share its GIL with, so N of them use N cores. A runaway
+analysis is killed and replaced (a thread could not be), and a crash in one (a C library, the OOM killer) costs
+one message its `on_error` answer, not the milter.
 
 Analysis processes are forked by a spawner process forked at start-up, while the milter was still one thread:
 forking later from libmilter's threads could copy a lock some other thread holds. They ignore SIGTERM and
@@ -104,6 +104,7 @@ class AnalysisPool:
         self._ctl_lock = threading.Lock()
         self._spawner_pid = 0
         self.pids: set[int] = set()  # of the analysis processes alive (for tests and the logs)
+        self.broken = False  # a lost process could not be replaced (the spawner is gone): the runner restarts
 
     def start(self) -> None:
         """Fork the spawner, then the analysis processes. Call while this process has one thread."""
@@ -145,16 +146,24 @@ class AnalysisPool:
     def analyse(self, ctx, timeout: float):
         """(outcome, DNS lookups) of `ctx`; None when no answer came within `timeout` (the process is replaced).
 
-        Raises AnalysisCrashed when the analysis failed or its process died (it is replaced).
+        Raises AnalysisCrashed when the analysis failed or its process died on it (it is replaced). A process
+        found dead before it got the message (killed while idle) is replaced and the next one takes the message.
         """
         deadline = time.monotonic() + timeout
-        try:
-            worker = self._idle.get(timeout=max(0.0, timeout))
-        except queue.Empty:
-            return None
+        payload = pickle.dumps((self.store.current.hash, ctx), pickle.HIGHEST_PROTOCOL)
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return None
+            try:
+                worker.conn.send_bytes(payload)
+                break
+            except OSError as exc:  # its end of the socket is closed: it never read the message
+                log.error("analysis process %d was gone (%s): replacing it", worker.pid, exc.strerror or exc)
+                self._release(worker, healthy=False)
         healthy = False
         try:
-            worker.conn.send_bytes(pickle.dumps((self.store.current.hash, ctx), pickle.HIGHEST_PROTOCOL))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 log.error("analysis process %d still busy at the deadline: killing it", worker.pid)
                 return None
@@ -180,7 +189,8 @@ class AnalysisPool:
         worker.conn.close()
         try:
             self._idle.put(self._spawn())
-        except (OSError, AnalysisCrashed) as exc:  # the pool shrinks; close() and the logs say why
+        except (OSError, AnalysisCrashed) as exc:  # the pool shrinks until the runner restarts the milter
+            self.broken = True
             log.error("could not replace analysis process %d: %s", worker.pid, exc)
 
     def close(self) -> None:

@@ -1,12 +1,9 @@
-"""Composition root: settings → policy store → resolver/authenticator → metrics → pipeline."""
+"""Composition root: settings → policy store → resolver/authenticator → metrics → pipeline → analysis processes."""
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import logging
-import os
 import threading
-import time
 from contextlib import nullcontext
 
 from brandguard.model import MessageContext
@@ -14,11 +11,16 @@ from brandguard.pipeline import Outcome, Pipeline, PolicyStore
 from brandguard.settings import Settings
 
 log = logging.getLogger("brandguard")
-HARD_DEADLINE_SLACK = 1.0  # seconds past message_time_budget before the watchdog answers
+HARD_DEADLINE_SLACK = 1.0  # seconds past message_time_budget before the milter gives up on an analysis
 
 
 class App:
-    """Everything the milter needs per message, built once; shared across libmilter's threads."""
+    """Everything the milter needs per message, built once; shared across libmilter's threads.
+
+    The daemon analyses in `analysis_processes` forked processes (start_analysis(), docs/CONTRACTS.md).
+    Before that, process() runs the pipeline in the calling thread: `scan`, `eval`, the tools and the
+    pipeline's tests, which are not the daemon.
+    """
 
     def __init__(self, settings: Settings, *, with_dns: bool = True, metrics=None, trust_authres: str | None = None):
         self.settings = settings
@@ -27,14 +29,10 @@ class App:
         self.store = PolicyStore(settings.policy, on_reload=self._on_reload)
         self._with_dns, self._trust_authres = with_dns, trust_authres
         self.pipeline = self._pipeline(metrics.on_dns_lookup if metrics is not None else None, metrics)
-        self._analysis = None  # an AnalysisPool once start_analysis() ran with analysis_processes > 0
+        self._analysis = None  # the AnalysisPool, once start_analysis() ran
         self._inflight = 0
         self._transactions = 0  # SMTP transactions between MAIL FROM and end-of-message/abort
         self.stopping = False  # set at shutdown: new transactions are answered 4xx
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
-        self._executor_pid = 0
-        self._slots: threading.Semaphore | None = None
-        self._slots_pid = 0
         self._inflight_lock = threading.Condition()
         if metrics is not None:
             self._declare_labels()
@@ -50,8 +48,8 @@ class App:
                         trust_authres=self._trust_authres, metrics=metrics)
 
     def start_analysis(self) -> None:
-        """Fork the `analysis_processes` (if any). Call while this process still has one thread."""
-        if self.settings.analysis_processes and self._analysis is None:
+        """Fork the `analysis_processes`. Call while this process still has one thread."""
+        if self._analysis is None:
             from brandguard.analysis import AnalysisPool, LookupLog
 
             lookups = LookupLog()
@@ -64,6 +62,10 @@ class App:
         if self._analysis is not None:
             self._analysis.close()
             self._analysis = None
+
+    def analysis_broken(self) -> bool:
+        """True once a lost analysis process could not be replaced: only a restart brings the pool back."""
+        return self._analysis is not None and self._analysis.broken
 
     def _declare_labels(self) -> None:
         policy = self.store.current
@@ -79,37 +81,25 @@ class App:
                 self._declare_labels()
 
     def reload(self) -> tuple[bool, str]:
+        """Reload the policy; the analysis processes follow at their next message (the policy hash travels with it)."""
         return self.store.reload()
 
     def process(self, ctx: MessageContext) -> Outcome:
-        """Run the pipeline with a hard deadline: past it, answer the fallback verdict now.
+        """The outcome for `ctx`: in an analysis process within a hard deadline (the daemon), else in this thread.
 
-        The pipeline checks its budget between stages; this catches a single stage that runs away
-        (a pathological document, a library bug), so Postfix gets an answer before its milter timeout.
-        The runaway thread cannot be killed, but it no longer holds the SMTP session.
-
-        At most `analysis_concurrency` messages are analysed at once: the GIL runs one at a time anyway,
-        and twenty large messages parsed together hold hundreds of MB. Waiting for a slot counts
-        against the same deadline.
+        The pipeline checks its budget between stages; the deadline catches a single stage that runs away
+        (a pathological document, a library bug): the milter answers the fallback verdict before Postfix's
+        milter timeout, and the analysis process is killed and replaced. Waiting for a free analysis process
+        counts against the same deadline.
         """
+        if self._analysis is None:
+            return self.pipeline.process(ctx)
         with self._inflight_lock:
             self._inflight += 1
         try:
             cm = self.metrics.in_flight() if self.metrics is not None else nullcontext()
             with cm:
-                limit = self.settings.message_time_budget + HARD_DEADLINE_SLACK
-                if self._analysis is not None:
-                    return self._process_elsewhere(ctx, limit)
-                give_up = time.monotonic() + limit
-                slot = _Slot(self._semaphore())
-                if not slot.acquire(limit):
-                    return self._too_late(ctx, "no analysis slot free")
-                future = self._pool().submit(self._analyse, slot, ctx)
-                try:
-                    return future.result(timeout=max(0.0, give_up - time.monotonic()))
-                except concurrent.futures.TimeoutError:
-                    slot.release()  # the runaway analysis goes on, but no longer keeps others waiting
-                    return self._too_late(ctx, "analysis still running")
+                return self._process_elsewhere(ctx, self.settings.message_time_budget + HARD_DEADLINE_SLACK)
         finally:
             with self._inflight_lock:
                 self._inflight -= 1
@@ -119,7 +109,7 @@ class App:
         # the analysis process ran the pipeline without metrics: record here what it would have
         answer = self._analysis.analyse(ctx, limit)
         if answer is None:
-            return self._too_late(ctx, "analysis process still busy")
+            return self._too_late(ctx)
         outcome, lookups = answer
         if self.metrics is not None:
             for event in lookups:
@@ -128,32 +118,12 @@ class App:
             self.metrics.record_verdict(outcome.verdict, outcome.seconds, outcome.stages)
         return outcome
 
-    def _analyse(self, slot: _Slot, ctx: MessageContext) -> Outcome:
-        try:
-            return self.pipeline.process(ctx)
-        finally:
-            slot.release()
-
-    def _too_late(self, ctx: MessageContext, why: str) -> Outcome:
-        log.error("%s: %s after %.1fs; answering the fallback verdict", ctx.envelope.queue_id or "-", why,
-                  self.settings.message_time_budget)
+    def _too_late(self, ctx: MessageContext) -> Outcome:
+        log.error("%s: no verdict from an analysis process after %.1fs; answering the fallback verdict",
+                  ctx.envelope.queue_id or "-", self.settings.message_time_budget + HARD_DEADLINE_SLACK)
         if self.metrics is not None:
             self.metrics.record_error("other")
         return self.pipeline.fallback_outcome(ctx, "hard deadline exceeded")
-
-    def _pool(self) -> concurrent.futures.ThreadPoolExecutor:
-        # created on first use, so that pre-forked workers each get their own threads
-        if self._executor is None or self._executor_pid != os.getpid():
-            self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="analysis")
-            self._executor_pid = os.getpid()
-        return self._executor
-
-    def _semaphore(self) -> threading.Semaphore:
-        # per process like the pool: a semaphore copied by fork could be copied mid-update
-        if self._slots is None or self._slots_pid != os.getpid():
-            self._slots = threading.Semaphore(self.settings.analysis_concurrency)
-            self._slots_pid = os.getpid()
-        return self._slots
 
     def begin_transaction(self) -> None:
         with self._inflight_lock:
@@ -194,22 +164,3 @@ class App:
             degraded = f" degraded={','.join(v.degraded)}" if v.degraded else ""
             log.info("%s verdict=%s%s score=%.2f rules=%s brands=%s ms=%.1f%s", qid, v.action.value, would, v.score,
                      ",".join(v.rule_ids) or "-", ",".join(v.brands) or "-", outcome.seconds * 1000, degraded)
-
-
-class _Slot:
-    """One analysis permit, released exactly once: by the analysis, or by the watchdog giving up on it."""
-
-    def __init__(self, semaphore: threading.Semaphore):
-        self._semaphore = semaphore
-        self._lock = threading.Lock()
-        self._held = False
-
-    def acquire(self, timeout: float) -> bool:
-        self._held = self._semaphore.acquire(timeout=timeout)
-        return self._held
-
-    def release(self) -> None:
-        with self._lock:
-            if self._held:
-                self._held = False
-                self._semaphore.release()

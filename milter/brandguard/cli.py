@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from brandguard import __version__
@@ -38,34 +37,26 @@ def cmd_run(args) -> int:
         print("brandguard: refusing to run as root; run as a dedicated user, or set allow_root: true "
               "(or --allow-root) if you really mean it", file=sys.stderr)
         return EXIT_CONFIG
-    metrics = registry = None
-    if settings.metrics.enabled:
-        if settings.workers > 1:
-            from brandguard.metrics import enable_multiprocess, multiprocess_registry
-
-            directory = tempfile.mkdtemp(prefix="brandguard-metrics-")
-            enable_multiprocess(directory)
-            registry = multiprocess_registry(directory)
-        metrics = Metrics()
+    metrics = Metrics() if settings.metrics.enabled else None
     app = App(settings, metrics=metrics, with_dns=not args.no_dns)
     runner = Runner(app)
     runner.open()
     servers = []
 
     def start_http():
-        # after the fork (with workers), so that no worker inherits the HTTP server's thread
+        # after the analysis processes are forked, so that none inherits the HTTP server's thread
         if metrics is not None:
             from brandguard.http import MetricsServer
 
-            server = MetricsServer(registry or metrics, settings.metrics, ready=app.ready.is_set)
+            server = MetricsServer(metrics, settings.metrics, ready=app.ready.is_set)
             server.start()
             servers.append(server)
         policy = app.store.current
         logging.getLogger("brandguard").info(
             "brandguard %s started: policy %s (%s), %d brands, %d checks, %d rules, mode %s, socket %s, "
-            "authserv-id %s, %d worker(s)%s", __version__, policy.hash, settings.policy, len(policy.brand_ids),
+            "authserv-id %s, %d analysis processes%s", __version__, policy.hash, settings.policy, len(policy.brand_ids),
             len(policy.enabled_checks), len(policy.spec.rules), policy.spec.mode.value, settings.milter.socket,
-            settings.auth.authserv_id, settings.workers,
+            settings.auth.authserv_id, settings.analysis_processes,
             f", metrics http://{settings.metrics.listen}:{servers[0].port}/metrics" if servers else "")
 
     try:

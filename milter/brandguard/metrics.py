@@ -1,7 +1,6 @@
 """Every Prometheus metric brandguard exports, with closed label sets pre-declared at startup."""
 from __future__ import annotations
 
-import os
 import platform
 import time
 from collections.abc import Iterable, Iterator
@@ -38,34 +37,6 @@ class MetricsSettings(BaseModel):
     enabled: bool = Field(True, description="Serve /metrics, /healthz and /readyz over HTTP.")
     listen: str = Field("127.0.0.1", description="Address the HTTP server binds to (loopback by default).")
     port: int = Field(9899, ge=0, le=65535, description="TCP port; 0 picks a free port.")
-
-
-def enable_multiprocess(directory: str) -> None:
-    """Before any Metrics exists: keep values in mmap files that pre-forked workers share.
-
-    prometheus_client picks its value class when a metric is created, so switching it here is
-    enough; each worker writes files named by its pid, and the supervisor serves the sum.
-    """
-    from prometheus_client import values
-
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
-    values.ValueClass = values.MultiProcessValue()
-
-
-def multiprocess_registry(directory: str) -> CollectorRegistry:
-    """A registry that reads every worker's files (what the supervisor's /metrics serves)."""
-    from prometheus_client.multiprocess import MultiProcessCollector
-
-    registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=directory)
-    return registry
-
-
-def mark_worker_dead(pid: int, directory: str) -> None:
-    """Drop a dead worker's live gauges so in-flight counts do not stick."""
-    from prometheus_client.multiprocess import mark_process_dead
-
-    mark_process_dead(pid, directory)
 
 
 def _closed(value: str | None, allowed: Iterable[str]) -> str:
@@ -117,26 +88,22 @@ class Metrics:
         self.check_errors = Counter("brandguard_check_errors_total",
                                     "Guarded steps (checks, content extractors, auth methods) that raised; the "
                                     "message was judged without them.", ["check"], registry=r)
-        # multiprocess_mode only matters with several workers (pre-fork): see enable_multiprocess()
         self.policy_info = Gauge("brandguard_policy_info", "Hash of the active policy (value is always 1).",
-                                 ["hash"], registry=r, multiprocess_mode="liveall")
+                                 ["hash"], registry=r)
         self.policy_reloads = Counter("brandguard_policy_reloads_total", "Policy loads and reloads, by result.",
                                       ["result"], registry=r)
         self.last_reload_success = Gauge("brandguard_policy_last_reload_success",
-                                         "1 if the last policy (re)load succeeded, else 0.", registry=r,
-                                         multiprocess_mode="livemin")
+                                         "1 if the last policy (re)load succeeded, else 0.", registry=r)
         self.last_reload_ts = Gauge("brandguard_last_reload_success_timestamp_seconds",
-                                    "Unix time of the last successful policy (re)load.", registry=r,
-                                    multiprocess_mode="livemin")
+                                    "Unix time of the last successful policy (re)load.", registry=r)
         self.build_info = Gauge("brandguard_build_info", "brandguard version and Python version (value 1).",
-                                ["version", "python"], registry=r, multiprocess_mode="max")
-        self.in_flight_gauge = Gauge("brandguard_messages_in_flight", "Messages being analysed now.",
-                                     registry=r, multiprocess_mode="livesum")
+                                ["version", "python"], registry=r)
+        self.in_flight_gauge = Gauge("brandguard_messages_in_flight", "Messages being analysed now.", registry=r)
         self._policy_hash: str | None = None
         # labelled children by (metric, label values): .labels() validates and locks on every call, and
         # the per-message path makes about fifteen of them. The cached object is the one .labels() would
-        # return (prometheus never drops children we do not remove), also in forked workers, whose
-        # multiprocess values notice the new pid themselves. policy_info, which removes children, is not cached.
+        # return (prometheus never drops children we do not remove). policy_info, which removes children,
+        # is not cached.
         self._children: dict[tuple, object] = {}
         self.build_info.labels(version=__version__, python=platform.python_version()).set(1)
         self._predeclare_fixed()

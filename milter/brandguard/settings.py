@@ -7,7 +7,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from brandguard.auth.config import AuthSettings
 from brandguard.content.config import ContentSettings
@@ -22,6 +23,19 @@ SHIPPED_POLICIES = next((p for p in _CANDIDATES if (p / "default.yaml").exists()
 DEFAULT_POLICY = SHIPPED_POLICIES / "default.yaml"
 
 _SOCKET_RE = re.compile(r"^(inet:(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):\d{1,5}|inet6:\[?[0-9a-fA-F:]+\]?:\d{1,5}|unix:/.+)$")
+
+
+# Settings of the process models that analysis_processes replaced (docs/CONTRACTS.md, "Process model")
+REMOVED_IN = "0.2"
+REMOVED = {
+    "workers": "use analysis_processes",
+    "analysis_concurrency": "each analysis process takes one message at a time; use analysis_processes",
+}
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, e.g. a container's cpuset), 1 to 64."""
+    return min(64, max(1, len(os.sched_getaffinity(0))))
 
 
 class OnError(str, Enum):
@@ -78,11 +92,6 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     milter: MilterSettings = Field(default_factory=MilterSettings)
     policy: Path = Field(DEFAULT_POLICY, description="the policy file (brands and freemail are found from it)")
-    workers: Annotated[int, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 64},
-                                                      {"const": "auto"}]})] = Field(
-        1, ge=1, le=64, description="milter processes sharing the listening socket (pre-forked); about one per "
-        "core. auto: one per CPU core this process may run on (read as a number when the settings load)"
-    )
     on_error: OnError = Field(OnError.TEMPFAIL, description="answer when brandguard fails on a message")
     on_check_error: Literal["skip", "tempfail"] = Field(
         "skip", description="when one check, content extractor or authentication method raises: skip judges the "
@@ -95,39 +104,42 @@ class Settings(BaseModel):
     budget_fallback: Literal["accept", "tag", "tempfail"] = Field(
         "tag", description="verdict for a message whose analysis runs over budget"
     )
-    analysis_concurrency: int = Field(
-        1, ge=1, le=64, description="messages analysed at once per worker process; others wait, and the wait "
-        "counts against message_time_budget. The GIL runs one analysis at a time anyway: 1 finishes each message "
-        "before the next (bench: p50 latency 3.6 vs 14 ms and 10 % less CPU than 4) and bounds memory; raise it "
-        "when OCR (a subprocess) is slow, so that other messages need not wait for it; use `workers` for cores"
-    )
-    analysis_processes: Annotated[int, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": 64},
+    analysis_processes: Annotated[int, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 64},
                                                                  {"const": "auto"}]})] = Field(
-        0, ge=0, le=64, description="0: analyse in the milter process. N: in N separate processes, one message at a "
-        "time each, while the milter process only speaks the protocol (no GIL shared with libmilter's session "
-        "threads: bench 4-11 % more msgs/s than one process; a runaway analysis is killed and replaced). auto: one "
-        "per CPU core. Not with workers > 1"
+        "auto", ge=1, le=64, validate_default=True, description="processes that analyse the messages, one at a "
+        "time each, while the milter process speaks the protocol; an analysis past message_time_budget is killed "
+        "and replaced (docs/CONTRACTS.md). auto: one per CPU core this process may run on (read as a number when "
+        "the settings load)"
     )
     watch_policy: bool = Field(True, description="reload the policy when its files change")
     watch_interval: float = Field(2.0, gt=0, description="seconds between policy file checks")
     allow_root: bool = Field(False, description="permit running as root (not recommended)")
     log: LogSettings = Field(default_factory=LogSettings)
-
-    @field_validator("workers", "analysis_processes", mode="before")
-    @classmethod
-    def _cores(cls, value):
-        # resolved here, so that everything downstream sees a number
-        return min(64, max(1, len(os.sched_getaffinity(0)))) if value == "auto" else value
-
-    @field_validator("analysis_processes")
-    @classmethod
-    def _one_multicore_design(cls, value, info: ValidationInfo):
-        if value and info.data.get("workers", 1) > 1:
-            raise ValueError("analysis_processes cannot be combined with workers > 1: choose one (see the README)")
-        return value
     auth: AuthSettings = Field(default_factory=AuthSettings)
     content: ContentSettings = Field(default_factory=ContentSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+
+    @field_validator("analysis_processes", mode="before")
+    @classmethod
+    def _cores(cls, value):
+        # resolved here, so that everything downstream sees a number
+        return usable_cores() if value == "auto" else value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _removed_settings(cls, data, handler):
+        # named with their replacement rather than "unknown key"; every other error is still reported with them
+        if not isinstance(data, dict) or not REMOVED.keys() & data.keys():
+            return handler(data)
+        # reads "file:line: workers: removed in 0.2: use analysis_processes (see docs/CONTRACTS.md)"
+        errors = [{"type": PydanticCustomError("removed_setting", "removed in {version}: {instead} (see docs/CONTRACTS.md)",
+                                               {"version": REMOVED_IN, "instead": REMOVED[key]}),
+                   "loc": (key,), "input": data[key]} for key in REMOVED if key in data]
+        try:
+            handler({k: v for k, v in data.items() if k not in REMOVED})
+        except ValidationError as exc:
+            errors += exc.errors()
+        raise ValidationError.from_exception_data(cls.__name__, errors)
 
 
 def load_settings(path: str | Path | None) -> Settings:

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
 import threading
+
 import Milter
 import pytest
 from Milter.testctx import TestCtx as _TestCtx
@@ -10,6 +13,7 @@ from Milter.testctx import TestCtx as _TestCtx
 from brandguard.adapter import runner
 from brandguard.adapter.session import Session
 from brandguard.app import App
+from brandguard.pipeline import Pipeline
 from brandguard.settings import OnError, Settings
 
 
@@ -48,8 +52,24 @@ class RecordingCtx(_TestCtx):
 
 
 @pytest.fixture
-def app(e2e_policy):
-    return App(Settings(policy=e2e_policy), with_dns=False)
+def daemon_app(e2e_policy):
+    """App factory as `brandguard run` builds it: messages analysed in an analysis process (stopped after the test)."""
+    apps = []
+
+    def make(**settings) -> App:
+        app = App(Settings(**{"policy": e2e_policy, "analysis_processes": 1, **settings}), with_dns=False)
+        app.start_analysis()
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.stop_analysis()
+
+
+@pytest.fixture
+def app(daemon_app):
+    return daemon_app()
 
 
 def feed(app, raw: bytes, *, macros: dict | None = None) -> tuple[int, RecordingCtx]:
@@ -105,21 +125,23 @@ def test_queue_id_and_envelope_reach_the_pipeline(app, monkeypatch):
     pytest.param(OnError.TEMPFAIL, Milter.TEMPFAIL, id="tempfail-default"),
     pytest.param(OnError.ACCEPT, Milter.ACCEPT, id="accept"),
 ])
-def test_internal_error_answers_per_on_error(on_error, expected, monkeypatch, e2e_policy):
-    app = App(Settings(policy=e2e_policy, on_error=on_error), with_dns=False)
-
-    def boom(ctx):
+@pytest.mark.parametrize("failure", [pytest.param("raises", id="analysis-raises"),
+                                     pytest.param("dies", id="analysis-process-dies")])
+def test_internal_error_answers_per_on_error(on_error, expected, failure, monkeypatch, daemon_app):
+    def broken(self, ctx):
+        if failure == "dies":
+            os.kill(os.getpid(), signal.SIGKILL)
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(app.pipeline, "process", boom)
-    rc, ctx = feed(app, msg("hello"))
+    monkeypatch.setattr(Pipeline, "process", broken)  # before the fork: the analysis process inherits it
+    rc, ctx = feed(daemon_app(on_error=on_error), msg("hello"))
     assert rc == expected
     if expected == Milter.TEMPFAIL:
         assert ctx._reply[0] == "451"
 
 
-def test_body_is_truncated_at_scan_limit(e2e_policy):
-    app = App(Settings(policy=e2e_policy, body_scan_limit=1024), with_dns=False)
+def test_body_is_truncated_at_scan_limit(daemon_app):
+    app = daemon_app(body_scan_limit=1024)
     seen = []
     original = app.process
     app.process = lambda c: seen.append(c) or original(c)
@@ -138,15 +160,9 @@ def test_session_implements_data_callback():
     assert not getattr(Session.data, "nocallback", False) and Session.data is not Milter.Base.data
 
 
-def test_runaway_analysis_gets_the_fallback_verdict_not_a_timeout(e2e_policy, monkeypatch):
-    app = App(Settings(policy=e2e_policy, message_time_budget=0.2, budget_fallback="tag"), with_dns=False)
-    release = threading.Event()
-    original = app.pipeline.process
-    monkeypatch.setattr(app.pipeline, "process", lambda ctx: release.wait(30) and original(ctx))
-    try:
-        rc, ctx = feed(app, msg("hello"))
-    finally:
-        release.set()
+def test_runaway_analysis_gets_the_fallback_verdict_not_a_timeout(monkeypatch, daemon_app):
+    monkeypatch.setattr(Pipeline, "process", lambda self, ctx: threading.Event().wait(600))  # killed at the deadline
+    rc, ctx = feed(daemon_app(message_time_budget=0.2, budget_fallback="tag"), msg("hello"))
     assert rc == Milter.ACCEPT
     verdict = dict((n, v) for n, v, _ in ctx.added)
     assert verdict["X-Brandguard-Verdict"] == "tag" and verdict["X-Brandguard-Rules"] == "budget-exceeded"

@@ -50,8 +50,8 @@ def test_prometheus_scrapes_build_info_and_loads_the_alerts(metrics_server, prom
 
     rules = poll(evaluated_rules, 30, "every alerting rule evaluated")
     assert sorted(r["name"] for r in rules) == sorted([
-        "BrandguardDown", "BrandguardHighErrorRate", "BrandguardEomLatencyHigh", "BrandguardDnsFailures",
-        "BrandguardPolicyReloadFailing", "BrandguardRejectSpike"])
+        "BrandguardDown", "BrandguardHighErrorRate", "BrandguardCheckFailing", "BrandguardEomLatencyHigh",
+        "BrandguardDnsFailures", "BrandguardPolicyReloadFailing", "BrandguardRejectSpike"])
     assert {r["health"] for r in rules} == {"ok"}, [(r["name"], r.get("lastError")) for r in rules]
     assert all(r["state"] == "inactive" for r in rules)
 

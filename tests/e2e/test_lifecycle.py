@@ -74,23 +74,27 @@ def wait_log(bg, pattern: str, what: str) -> re.Match:
     return poll(lambda: re.search(pattern, bg.log(), re.M), 30, what)
 
 
-def test_startup_line_names_version_policy_brands_and_socket(brandguard_factory, policy):
+def test_startup_line_names_version_policy_brands_socket_and_processes(brandguard_factory, policy):
     sock = f"inet:127.0.0.1:{free_port()}"
     bg = brandguard_factory(sock, policy).start()
-    m = wait_log(bg, r"brandguard (\S+) started: policy (\w+) \((.+?)\), (\d+) brands, .*socket (\S+?)(,|$)",
-                 "the startup line")
+    m = wait_log(bg, r"brandguard (\S+) started: policy (\w+) \((.+?)\), (\d+) brands, .*socket (\S+?), "
+                     r".*, (\d+) analysis processes", "the startup line")
     loaded = load_policy(policy)
-    assert m.groups()[:5] == (brandguard.__version__, loaded.hash, str(policy), str(len(loaded.brand_ids)), sock)
+    assert m.groups() == (brandguard.__version__, loaded.hash, str(policy), str(len(loaded.brand_ids)), sock,
+                          str(len(os.sched_getaffinity(0))))  # analysis_processes: auto, the default
 
 
 def test_sighup_reload_applies_a_new_rule_to_the_next_message(postfix, on_down_socket, policy):
-    bg = on_down_socket(policy, {"watch_policy": False})  # so only SIGHUP can make the change visible
-    assert deliver(postfix, "LC-NEW before")["X-Brandguard-Verdict"] == "accept"
+    # so only SIGHUP can make the change visible; two analysis processes, which take messages in turn
+    bg = on_down_socket(policy, {"watch_policy": False, "analysis_processes": 2})
+    for _ in range(2):
+        assert deliver(postfix, "LC-NEW before")["X-Brandguard-Verdict"] == "accept"
     (policy.parent / "local.d" / "50-lifecycle.yaml").write_text(RULE.format(id="lc-new", marker="LC-NEW"))
     bg.hup()
     wait_log(bg, r"policy reloaded: \w+ -> \w+", "the reload")
-    got = deliver(postfix, "LC-NEW after")
-    assert got["X-Brandguard-Verdict"] == "tag" and "lc-new" in got["X-Brandguard-Rules"]
+    for _ in range(2):  # each analysis process follows the new policy
+        got = deliver(postfix, "LC-NEW after")
+        assert got["X-Brandguard-Verdict"] == "tag" and "lc-new" in got["X-Brandguard-Rules"]
 
 
 @pytest.mark.parametrize("broken, where", [

@@ -1,4 +1,5 @@
-"""Steady SMTP load through Postfix while brandguard is SIGKILLed, SIGHUPed, misconfigured and DNS fails: 0 lost."""
+"""Steady SMTP load through Postfix while brandguard (or one of its analysis processes) is SIGKILLed, SIGHUPed,
+misconfigured and DNS fails: 0 lost."""
 from __future__ import annotations
 
 import os
@@ -37,6 +38,11 @@ DOMAINS = ("example.org",) * 8 + ("slow.test", "servfail.test")
 
 def _kind(i: int) -> str:
     return KINDS.get(i % 20, "accept")
+
+
+def children_of(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
 
 
 @dataclass
@@ -218,7 +224,19 @@ def test_no_message_lost_under_kills_hups_bad_policy_and_dns_faults(postfix, bra
         poll(lambda: _ready(bg), 30, "brandguard /readyz after restart")
         windows.setdefault("kill", (t0, time.monotonic()))
 
+    bg_processes = min(64, len(os.sched_getaffinity(0)))  # analysis_processes: auto, the default
+
+    def kill_an_analysis_process() -> None:
+        spawner = children_of(bg.proc.pid)[0]  # the milter's one child; the analysis processes are its children
+        victim = poll(lambda: children_of(spawner), 10, "the analysis processes")[0]
+        os.kill(victim, signal.SIGKILL)  # its message, if any, is answered per on_error (4xx): the client retries
+        signals["analysis-kill"] += 1
+        poll(lambda: victim not in children_of(spawner) and len(children_of(spawner)) == bg_processes, 30,
+             "the killed analysis process replaced")
+
     try:
+        at(0.05)
+        kill_an_analysis_process()
         at(0.10)
         kill_and_restart()
         at(0.25)
@@ -240,6 +258,8 @@ def test_no_message_lost_under_kills_hups_bad_policy_and_dns_faults(postfix, bra
         kill_and_restart()
         at(0.80)
         kill_and_restart()
+        at(0.90)
+        kill_an_analysis_process()
         for t in threads:
             t.join(RETRY_FOR + 60)
     finally:
@@ -278,7 +298,8 @@ def test_no_message_lost_under_kills_hups_bad_policy_and_dns_faults(postfix, bra
           f"  deferred then retried: {len(retried)} messages, {sum(ledger.deferred.values())} 4xx answers or "
           f"dropped connections ({len(retried & set(at_sink))} of them delivered, {len(retried & set(in_hold))} held, "
           f"{len(retried & set(ledger.rejected))} rejected)\n"
-          f"  faults: {signals['kill']} SIGKILL+restart, {signals['hup']} SIGHUP, bad policy for "
+          f"  faults: {signals['kill']} SIGKILL+restart, {signals['analysis-kill']} analysis process SIGKILLed, "
+          f"{signals['hup']} SIGHUP, bad policy for "
           f"{windows['bad-policy'][1] - windows['bad-policy'][0]:.1f}s, DNS down for "
           f"{windows['dns-down'][1] - windows['dns-down'][0]:.1f}s; delivered with a DNS temperror: {len(dns_errors)}")
 
@@ -290,7 +311,7 @@ def test_no_message_lost_under_kills_hups_bad_policy_and_dns_faults(postfix, bra
     assert set(in_hold) == expect_held
     assert set(at_sink) == {i for i in ledger.accepted if _kind(i) != "quarantine"}
     assert all(n == 1 for n in at_sink.values()), "a message was delivered twice"
-    assert signals["kill"] == 3 and signals["hup"] >= 5
+    assert signals["kill"] == 3 and signals["analysis-kill"] == 2 and signals["hup"] >= 5
     assert retried, "SIGKILL produced no 4xx: the faults did not hit the load"
     for name in ("bad-policy", "dns-down"):  # neither a broken policy file nor dead DNS may tempfail mail
         lo, hi = windows[name]

@@ -42,17 +42,33 @@ def test_errors_name_file_line_and_key(tmp_path):
     assert f"{p}:5: colour: unknown key" in text
 
 
-def test_workers_auto_is_one_per_usable_core(tmp_path):
+def test_analysis_processes_auto_is_one_per_usable_core_and_the_default(tmp_path):
     import os
 
+    cores = min(64, len(os.sched_getaffinity(0)))
+    assert Settings().analysis_processes == cores
     p = tmp_path / "settings.yaml"
-    p.write_text("workers: auto\n")
-    assert load_settings(p).workers == min(64, len(os.sched_getaffinity(0)))
-    p.write_text("workers: 0\n")
+    p.write_text("analysis_processes: auto\n")
+    assert load_settings(p).analysis_processes == cores
+    p.write_text("analysis_processes: 0\n")  # the milter always analyses in separate processes
     with pytest.raises(SettingsError) as err:
         load_settings(p)
-    assert err.value.problems == [f"{p}:1: workers: Input should be greater than or equal to 1"]
-    assert {"const": "auto"} in Settings.model_json_schema()["properties"]["workers"]["anyOf"]
+    assert err.value.problems == [f"{p}:1: analysis_processes: Input should be greater than or equal to 1"]
+    assert {"const": "auto"} in Settings.model_json_schema()["properties"]["analysis_processes"]["anyOf"]
+
+
+def test_removed_process_settings_name_their_replacement_with_the_other_errors(tmp_path):
+    p = tmp_path / "settings.yaml"
+    p.write_text("workers: 2\non_error: drop\nanalysis_concurrency: 1\n")
+    with pytest.raises(SettingsError) as err:
+        load_settings(p)
+    assert err.value.problems == [
+        f"{p}:1: workers: removed in 0.2: use analysis_processes (see docs/CONTRACTS.md)",
+        f"{p}:2: on_error: Input should be 'tempfail' or 'accept'",
+        f"{p}:3: analysis_concurrency: removed in 0.2: each analysis process takes one message at a time; "
+        "use analysis_processes (see docs/CONTRACTS.md)",
+    ]
+    assert not {"workers", "analysis_concurrency"} & set(Settings.model_json_schema()["properties"])
 
 
 def test_relative_policy_is_resolved_against_settings_file(tmp_path):

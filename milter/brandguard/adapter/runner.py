@@ -1,4 +1,4 @@
-"""Starts libmilter: flags, socket (with TCP_NODELAY), signals, policy watching, systemd notify."""
+"""Starts the analysis processes and libmilter: flags, socket (TCP_NODELAY), signals, policy watching, systemd notify."""
 from __future__ import annotations
 
 import grp
@@ -8,6 +8,7 @@ import select
 import signal
 import socket
 import threading
+import time
 
 import Milter
 import milter as libmilter
@@ -18,6 +19,7 @@ log = logging.getLogger("brandguard")
 
 # Only what the actuator uses: add/change headers (tags, stripping forged ones) and quarantine.
 SHUTDOWN_GRACE = 30.0  # seconds; below systemd's TimeoutStopSec
+HEALTH_INTERVAL = 2.0  # seconds between checks that every lost analysis process was replaced
 FLAGS = Milter.ADDHDRS | Milter.CHGHDRS | Milter.QUARANTINE
 
 
@@ -77,32 +79,6 @@ def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
         return bool(ctypes.CDLL(None).mallopt(_M_ARENA_MAX, arenas))
     except (OSError, AttributeError):  # not glibc
         return False
-
-
-def set_nonblocking_listeners() -> int:
-    """Make our listening sockets non-blocking; returns how many. For pre-forked workers sharing one.
-
-    libmilter calls accept() holding its listener mutex once select() says a connection waits. With several
-    processes on one socket, all of them wake and the losers block in accept() until the next connection;
-    smfi_stop() then waits for that mutex, so a stop with no traffic hung (seen in the bench). Non-blocking,
-    the losers get EAGAIN, which libmilter retries. The flag belongs to the shared open file: set it once,
-    before forking. Accepted sockets do not inherit it on Linux.
-    """
-    count = 0
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            s = socket.socket(fileno=os.dup(int(name)))
-        except OSError:
-            continue
-        try:
-            if s.type == socket.SOCK_STREAM and s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-                os.set_blocking(s.fileno(), False)
-                count += 1
-        except OSError:
-            pass
-        finally:
-            s.close()
-    return count
 
 
 def _prepare_unix_socket(path: str) -> None:
@@ -204,18 +180,10 @@ class Runner:
                 self._waker.wake()
 
     def serve(self, on_ready=None) -> int:
-        """Serve with one process, or supervise `workers` pre-forked processes; returns the exit code."""
-        if self.settings.workers > 1:
-            from brandguard.adapter.workers import Supervisor
-
-            return Supervisor(self, on_ready).run()
-        self.app.start_analysis()  # before on_ready: the metrics server's thread must not exist yet
+        """Fork the analysis processes, then run until SIGTERM/SIGINT; SIGHUP reloads the policy. Returns the exit code."""
+        self.app.start_analysis()  # while this process has one thread: before libmilter's and on_ready's (metrics HTTP)
         if on_ready:
             on_ready()
-        return self.serve_worker()
-
-    def serve_worker(self, notify: bool = True) -> int:
-        """Run until SIGTERM/SIGINT; SIGHUP reloads the policy. Returns the exit code."""
         # The Python main thread does not block these signals (libmilter blocks them only in the
         # threads it starts), and Linux delivers process signals to the main thread first.
         self._waker = Waker()
@@ -225,21 +193,26 @@ class Runner:
         thread = threading.Thread(target=self._main, name="libmilter", daemon=True)
         thread.start()
         self.app.ready.set()
-        if notify:
-            sd_notify("READY=1\nSTATUS=listening")
-        interval = self.settings.watch_interval if self.settings.watch_policy else 3600
+        sd_notify(f"READY=1\nSTATUS=listening, {self.settings.analysis_processes} analysis processes")
+        watch = self.settings.watch_interval if self.settings.watch_policy else None
+        next_watch = time.monotonic() + (watch or 0)
         while True:
-            self._waker.wait(interval)
+            self._waker.wait(min(HEALTH_INTERVAL, watch or HEALTH_INTERVAL))
             if self._stopping:
                 break
-            if self._reloading or (self.settings.watch_policy and self.app.store.changed()):
+            if self.app.analysis_broken():
+                # the spawner is gone: without a restart the pool only shrinks (systemd: Restart=on-failure)
+                self.error = RuntimeError("an analysis process could not be replaced")
+                break
+            due = watch is not None and time.monotonic() >= next_watch
+            if due:
+                next_watch = time.monotonic() + watch
+            if self._reloading or (due and self.app.store.changed()):
                 self._reloading = False
-                if notify:
-                    sd_notify("RELOADING=1")
+                sd_notify("RELOADING=1")
                 self.app.reload()
-                if notify:
-                    sd_notify("READY=1")
-        return self._shutdown(thread, notify)
+                sd_notify("READY=1")
+        return self._shutdown(thread)
 
     # Handlers only set flags; the wakeup fd has already woken the loop.
     def _on_hup(self, *_):
@@ -248,9 +221,8 @@ class Runner:
     def _on_term(self, *_):
         self._stopping = True
 
-    def _shutdown(self, thread: threading.Thread, notify: bool = True) -> int:
-        if notify:
-            sd_notify("STOPPING=1")
+    def _shutdown(self, thread: threading.Thread) -> int:
+        sd_notify("STOPPING=1")
         self.app.ready.clear()
         log.info("stopping: finishing SMTP transactions in flight (new ones are answered 4xx)")
         self.app.stopping = True
@@ -261,7 +233,7 @@ class Runner:
             thread.join(timeout=30)
         self.app.stop_analysis()
         if self.error is not None:
-            log.error("libmilter stopped with an error: %s", self.error)
+            log.error("stopped on an error: %s", self.error)
             return 1
         log.info("stopped")
         return 0

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 import authres
 import dkim as dkimpy
 
 from brandguard.auth.dkim import KeyFetcher
+from brandguard.auth.dkimverifier import arc_verify
 from brandguard.auth.dns import Resolver
 from brandguard.model import ArcResult, DmarcResult
 
@@ -32,7 +33,7 @@ def verify_chain(
     """
     fetch = KeyFetcher(resolver)
     try:
-        cv, results, reason = dkimpy.arc_verify(raw, logger=_dkimpy_log, dnsfunc=fetch, minkey=min_key_bits)
+        cv, results, reason = arc_verify(raw, logger=_dkimpy_log, dnsfunc=fetch, minkey=min_key_bits)
     except Exception as exc:  # dkimpy bug on hostile input: data, not a crash
         log.warning("dkimpy arc_verify failed: %r", exc)
         return ArcResult(result="fail", reason=f"internal: {exc.__class__.__name__}")

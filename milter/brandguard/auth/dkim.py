@@ -5,19 +5,19 @@ import functools
 import logging
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import dkim as dkimpy
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
 from dkim.util import InvalidTagValueList, parse_tag_value
 
-from brandguard.auth import dkimfast
+from brandguard.auth.dkimverifier import BodyHashMismatch, Verifier
 from brandguard.auth.dns import Resolver
 from brandguard.errors import DnsError
 from brandguard.model import DkimSignature
 
 log = logging.getLogger(__name__)
-dkimfast.install()
 # dkimpy logs every bad signature at ERROR: sender-controlled noise, and the result says it all
 _dkimpy_log = logging.getLogger("brandguard.auth.dkimpy")
 _dkimpy_log.addHandler(logging.NullHandler())
@@ -96,8 +96,7 @@ def verify_all(
     # One instance serves every signature. dkimpy's verify(idx) keeps nothing from one call that a
     # later call reads (the key and its size are reloaded each time), so this equals a fresh
     # dkimpy.DKIM(raw) per signature without parsing the message again for each.
-    verifier = dkimpy.DKIM(None, logger=_dkimpy_log, minkey=min_key_bits)
-    verifier.body = body
+    verifier = Verifier(headers, body, logger=_dkimpy_log, minkey=min_key_bits)
     sig_values = [v for k, v in headers if k.lower() == b"dkim-signature"]
     out = []
     for idx, value in enumerate(sig_values):
@@ -160,7 +159,7 @@ def _tag(tags: dict, name: bytes) -> str:
 
 
 def _verify_one(
-    resolver: Resolver, verifier: dkimpy.DKIM, headers: list, idx: int, value: bytes,
+    resolver: Resolver, verifier: Verifier, headers: list, idx: int, value: bytes,
     body_truncated: bool, now: float,
 ) -> DkimSignature:
     try:
@@ -187,18 +186,14 @@ def _verify_one(
         return result("fail", f"signature expired (x={expiry})")
 
     fetch = KeyFetcher(resolver)
-    verifier.headers = _signed_headers(headers, tags)
+    verifier.use_headers(_signed_headers(headers, tags))
     try:
         ok = verifier.verify(idx=idx, dnsfunc=fetch)
-    except dkimpy.ValidationError as exc:
-        if "body hash mismatch" not in str(exc):
-            return result("permerror", _short(exc))
+    except BodyHashMismatch:
         if body_truncated:
             return result("neutral", "body truncated before verification")
         return result("fail", "body hash did not verify")
-    except dkimpy.KeyFormatError as exc:
-        return result("permerror", _short(exc))
-    except dkimpy.DKIMException as exc:
+    except dkimpy.DKIMException as exc:  # ValidationError, KeyFormatError, MessageFormatError, ...
         return result("permerror", _short(exc))
     except Exception as exc:  # dkimpy bug on hostile input: data, not a crash
         log.warning("dkimpy failed on signature %d (d=%s): %r", idx, domain, exc)
@@ -207,13 +202,13 @@ def _verify_one(
         return result(*fetch.problem)
     if not ok:
         return result("fail", "signature did not verify")
-    unsigned = _unsigned_body_bytes(tags, verifier.body)
+    unsigned = _unsigned_body_bytes(tags, verifier)
     if unsigned > 0:
         return result("policy", f"l= leaves {unsigned} body bytes unsigned")
     return result("pass")
 
 
-def _unsigned_body_bytes(tags: dict[bytes, Any], body: bytes) -> int:
+def _unsigned_body_bytes(tags: dict[bytes, Any], verifier: Verifier) -> int:
     """Canonical body bytes after the l= count: content anyone could have appended."""
     length = tags.get(b"l")
     if length is None:
@@ -222,7 +217,7 @@ def _unsigned_body_bytes(tags: dict[bytes, Any], body: bytes) -> int:
         policy = CanonicalizationPolicy.from_c_value(tags.get(b"c", b"simple/simple"))
     except InvalidCanonicalizationPolicyError:
         return 0
-    return max(0, len(policy.canonicalize_body(body)) - int(length))
+    return max(0, len(verifier.canonical_body(policy)) - int(length))
 
 
 def _short(exc: BaseException) -> str:

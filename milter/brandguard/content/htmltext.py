@@ -68,10 +68,6 @@ class _Renderer(HTMLParser):
         self._open: dict[str, int] = {}  # open elements per tag: an end tag matching none costs O(1), not O(depth)
         self.tags = 0
 
-    def updatepos(self, i: int, j: int) -> int:
-        """Skip the line and column bookkeeping (a count of newlines per token): nothing reads getpos()."""
-        return j
-
     # state of the innermost element: (hidden, dropped, fg, bg, tiny font)
     def _top(self) -> tuple[bool, bool, str | None, str | None, bool]:
         if not self.stack:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import re2
 
-from brandguard.content.fastfind import RE2_UNANCHORED as _UNANCHORED
 from brandguard.content.normalize import skeleton
 
 _SEP = r"[\s\-_.]*"  # "Trend Micro", "TrendMicro", "Trend-Micro", "Trend_Micro"
@@ -86,20 +85,8 @@ class NameMatcher:
 
 
 def _ascii_spans(regex, data: bytes):
-    """regex.finditer(data) spans, calling RE2's matcher directly: the wrapper builds a match object per hit.
-
-    No name matches the empty string, so each search resumes at the previous match's end.
-    """
-    if _UNANCHORED is None:
-        yield from (m.span() for m in regex.finditer(data))
-        return
-    match, pos, size = regex._regexp.Match, 0, len(data)
-    while pos <= size:
-        start, end = match(_UNANCHORED, data, pos, size)[0]
-        if start < 0:
-            return
-        yield start, end
-        pos = end if end > start else end + 1
+    """regex.finditer(data) spans."""
+    return (m.span() for m in regex.finditer(data))
 
 
 def _same_case(written: str, name: str) -> bool:

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from email import utils as _email_utils
-from email._encoded_words import decode_b
 from email.message import Message
 
 from brandguard.content.config import ContentSettings
@@ -89,27 +87,10 @@ def _visit(part: Message, s: ContentSettings, w: Walk, depth: int, attached: boo
     )
 
 
-def decoded_payload(part: Message):
-    """part.get_payload(decode=True) of a leaf part, defects recorded alike.
-
-    For base64 the stdlib strips line ends with b''.join(payload.splitlines()), a list of thousands of
-    lines for a large attachment; bytes.splitlines only splits at CR and LF, so deleting those bytes
-    gives the same input to the same decoder.
-    """
-    payload = part._payload
-    if not isinstance(payload, str) or str(part.get("content-transfer-encoding", "")).lower() != "base64":
-        return part.get_payload(decode=True)
-    if _email_utils._has_surrogates(payload):
-        bpayload = payload.encode("ascii", "surrogateescape")
-    else:
-        try:
-            bpayload = payload.encode("ascii")
-        except UnicodeError:
-            bpayload = payload.encode("raw-unicode-escape")
-    value, defects = decode_b(bpayload.translate(None, b"\r\n"))
-    for defect in defects:
-        part.policy.handle_defect(part, defect)
-    return value
+def decoded_payload(part: Message) -> bytes | None:
+    """The decoded bytes of a leaf part (base64, quoted-printable), its defects recorded on the part."""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else None
 
 
 def _param(getter, default: str):

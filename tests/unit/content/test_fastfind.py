@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -99,3 +100,13 @@ def test_case_folding_partners_are_known():
     assert set(re.findall(r"[htpw]", everything, re.I)) == set("htpwHTPW")
     assert set(re.findall(r"[begn]", everything, re.I)) == set("begnBEGN")
     assert set(re.findall(r"i", everything, re.I)) == set("iI\u0130\u0131")
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("-----", id="dash-run"), pytest.param("--x---y----", id="runs-of-two-three-four"),
+    pytest.param("----begin begin ---", id="run-then-begins"), pytest.param("wwww.httphttp", id="url-heads-adjacent"),
+    pytest.param("", id="empty")])
+def test_ascii_heads_report_overlapping_starts(text):
+    """RE2's finditer does not overlap matches; every '---' inside a longer run must still be a start."""
+    assert list(fastfind.forward_mark_starts(text)) == list(fastfind.search_starts(fastfind._FORWARD_HEAD, text))
+    assert list(fastfind.url_starts(text)) == list(fastfind.search_starts(fastfind._URL_HEAD, text))

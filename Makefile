@@ -13,14 +13,37 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # the benchmark's peers: rspamd (milter mode) and SpamAssassin (offline scan ratio)
 BENCH_APT := rspamd spamassassin spamd spamc
 
-.PHONY: run test test-unit test-e2e check eval bench bench-smoke docs dashboard-png deps apt venv clean
+# the other interpreters of the supported range (Debian 12: 3.11, Ubuntu 24.04: 3.12, Debian 13: 3.13): the unit
+# tier runs on each one found (pyenv, or python3.X on PATH); a missing one is reported, not silently passed
+OTHER_PYTHONS := 3.12 3.13
+
+.PHONY: run test test-unit test-e2e test-pythons lint check eval bench bench-smoke docs dashboard-png deps apt venv clean
 
 run: deps
 	$(VENV)/bin/brandguard check policies/default.yaml
 	$(VENV)/bin/brandguard run --config deploy/settings.dev.yaml
 
-test: deps
+test: deps lint test-pythons
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# static checks: ruff over the tree, mypy --strict over the package (settings in pyproject.toml)
+lint: deps
+	$(PY) -m ruff check milter tests tools bench
+	$(PY) -m mypy
+
+test-pythons: deps
+	@for v in $(OTHER_PYTHONS); do \
+	  py=$$(ls -d $$HOME/.pyenv/versions/$$v.*/bin/python3 2>/dev/null | sort -V | tail -1); \
+	  [ -n "$$py" ] || py=$$(command -v python$$v || true); \
+	  if [ -z "$$py" ]; then echo "test-pythons: no Python $$v on this machine: unit tier not run on it"; continue; fi; \
+	  venv=.venv-$$v; \
+	  if [ ! -f $$venv/.installed ] || [ pyproject.toml -nt $$venv/.installed ]; then \
+	    $$py -m venv $$venv && $$venv/bin/python -m pip install -q --upgrade pip && \
+	    $$venv/bin/python -m pip install -q -e '.[test]' && touch $$venv/.installed || exit 1; \
+	  fi; \
+	  echo "unit tier on $$($$venv/bin/python --version)"; \
+	  $$venv/bin/python -m pytest -q -p no:cacheprovider -m "not e2e" tests/unit tests/adapter || exit 1; \
+	done
 
 test-unit: deps
 	$(PY) -m pytest -q -m "not e2e" $(PYTEST_ARGS)
@@ -72,4 +95,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build *.egg-info milter/*.egg-info
+	rm -rf $(VENV) .venv-3.* build *.egg-info milter/*.egg-info

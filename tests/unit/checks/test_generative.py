@@ -1,7 +1,6 @@
 """Every registered check over generated scam and ham mail: no exception, findings in the check's contract, stable."""
 from __future__ import annotations
 
-import dataclasses
 import sys
 from functools import cache
 
@@ -13,6 +12,7 @@ from brandguard.checks import registry
 from brandguard.checks.base import CheckInput
 from brandguard.content import extract
 from brandguard.content.config import OcrSettings
+from brandguard.isolation import Guard
 from brandguard.mailfile import context_from_bytes
 from brandguard.model import AuthResults, DkimSignature, DmarcResult, Finding, SpfResult
 from brandguard.settings import load_settings
@@ -42,33 +42,21 @@ class StepFailed(Exception):
     """A guarded extractor raised: the pipeline would carry on degraded, this test wants the traceback."""
 
 
-try:
-    from brandguard.isolation import Guard
+class StrictGuard(Guard):
+    """Lets nothing pass: Guard.run calls record() inside its except block, so the cause is at hand."""
 
-    class StrictGuard(Guard):
-        """Lets nothing pass: Guard.run calls record() inside its except block, so the cause is at hand."""
-
-        def record(self, name: str) -> None:
-            raise StepFailed(f"guarded step {name!r} raised") from sys.exc_info()[1]
-
-except ImportError:  # 4e54945 and older: no isolation, extract() raises directly
-    StrictGuard = None
+    def record(self, name: str) -> None:
+        raise StepFailed(f"guarded step {name!r} raised") from sys.exc_info()[1]
 
 
 def strict_extract(ctx):
     """extract() where any extractor that raises fails the example instead of degrading the content."""
-    if StrictGuard is None:
-        return extract(ctx, content_settings())
     return extract(ctx, content_settings(), StrictGuard())
 
 
 def check_input(ctx, auth, content, catalogue) -> CheckInput:
-    """The input as the pipeline builds it: with the attribution stage where the tree has one."""
-    if hasattr(CheckInput, "build"):
-        return CheckInput.build(ctx, auth, content, catalogue)
-    if hasattr(content, "memo"):  # 4e54945 and older: checks memoise brand claims on the Content
-        content = dataclasses.replace(content, memo={})
-    return CheckInput(ctx, auth, content, catalogue)
+    """The input as the pipeline builds it, attribution stage included."""
+    return CheckInput.build(ctx, auth, content, catalogue)
 
 
 def auth_for(kind: str, domain: str) -> AuthResults:

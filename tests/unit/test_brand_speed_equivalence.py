@@ -9,11 +9,12 @@ import pytest
 
 from brandguard.checks import lookalike_domain as lk
 from brandguard.attribution import _in_local, _local_brands
-from brandguard.checks.suspicious_link import HOSTING, SHORTENERS, _domain_set, _in_any
+from brandguard.checks.suspicious_link import _domain_set, _in_any
 from brandguard.content.names import compact
 from brandguard.content.normalize import _SKELETON_TABLE, _fold_char, skeleton
 from brandguard.content.urls import in_domain, org_domain
 from brandguard.policy.catalogue import load_catalogue
+from brandguard.policy.vocabulary import default_vocabulary
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
@@ -44,7 +45,7 @@ def test_skeleton_table_equals_per_character_fold():
 @pytest.mark.parametrize("host", ["bit.ly", "x.bit.ly", "evil-bit.ly", "a.b.web.app", "web.app.evil.example",
                                   "BIT.LY.", "storage.googleapis.com", "googleapis.com", "a..bit.ly", "ly", ""])
 def test_domain_set_lookup_equals_in_domain(host):
-    for domains in (HOSTING, SHORTENERS):
+    for domains in (tuple(default_vocabulary().free_hosting), tuple(default_vocabulary().url_shorteners)):
         assert _in_any(host, _domain_set(domains)) == any(in_domain(host, d) for d in domains)
 
 

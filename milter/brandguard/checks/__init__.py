@@ -32,4 +32,5 @@ _MODULES: list[str] = [
     "address_greeting",
     "own_domain_mismatch",
     "redirect_link",
+    "platform_user_field",
 ]

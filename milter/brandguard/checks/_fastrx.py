@@ -1,141 +1,208 @@
-"""Python `re` patterns that let RE2 find where their first match can start, so long texts are skipped in C."""
+"""Phrase patterns in the syntax RE2 and `re` share: `re` decides every match, a looser RE2 copy says where to try."""
 from __future__ import annotations
 
 import re
-import re._constants as _c
-import re._parser as _p
 import sys
+import warnings
 from collections.abc import Iterator
-from functools import cached_property
+from functools import lru_cache
 
 import re2
 
-from brandguard.content.fastfind import RE2_UNANCHORED as _MATCH
-
-# The lure lexicons are big case-insensitive alternations that `re` tries at every offset of a 10 KB body; RE2
-# runs them in linear time, ~50x faster. But RE2 differs from `re` in \b, lookarounds, Unicode \w and case
-# folding, so it only runs a *looser* copy of each pattern: one that matches wherever the original matches
-# (and sometimes elsewhere). Its first hit is thus never after the original's first match, and `re` searches
-# on from there: every result is still the original pattern's own match, found without scanning the prefix.
+# Lexicons are big case-insensitive alternations that `re` would try at every offset of a 10 KB body; RE2 runs
+# them in linear time, ~50x faster. But RE2 differs from `re` in \b, Unicode \w and case folding, so it runs a
+# *looser* copy of each pattern: one that matches wherever the original matches (and sometimes elsewhere). Its
+# first hit is never after the original's first match, and `re` tries from there: every result is the original
+# pattern's own match, found without `re` scanning the prefix. The copy is made from the pattern text, which the
+# vocabulary schema keeps to what both engines read alike (check_pattern below).
 
 # Python's \w, \d and \s are Unicode-wide; RE2's exact Unicode classes make programs too big for its DFA cache
 # (which then falls back to a slow NFA). Outside ASCII a loose copy may as well accept any character.
 _ANY_NON_ASCII = r"\x{80}-\x{10ffff}"
 _ASCII_SPACE = r"\t-\r\x1c-\x20"  # str.isspace() in ASCII
-_CLASSES = {_c.CATEGORY_WORD: "0-9A-Za-z_" + _ANY_NON_ASCII, _c.CATEGORY_DIGIT: "0-9" + _ANY_NON_ASCII,
-            _c.CATEGORY_SPACE: _ASCII_SPACE + _ANY_NON_ASCII}
-# re.I also folds these onto "i", RE2's (?i) does not (tests compare both over all of Unicode)
-_FOLDS = {"i": "\u0130\u0131"}
-_REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
-_CONDITIONS = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)
+_SETS = {"w": "0-9A-Za-z_" + _ANY_NON_ASCII, "d": "0-9" + _ANY_NON_ASCII, "s": _ASCII_SPACE + _ANY_NON_ASCII,
+         # negated classes: every character but the ASCII ones the category surely excludes
+         "S": r"\x00-\x08\x0e-\x1b\x21-\x{10ffff}", "D": r"\x00-\x2f\x3a-\x{10ffff}",
+         "W": r"\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x{10ffff}"}
+# re.I also folds these onto each other, RE2's (?i) does not (found by comparing both over all of Unicode)
+_I_FAMILY = "iI\u0130\u0131"
+_ESCAPES = {"t": 9, "n": 10, "v": 11, "f": 12, "r": 13, "a": 7}
+_REPEAT = re.compile(r"\{\d+(?:,\d*)?\}")
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False  # a bad admin pattern is reported with file:line, not logged by RE2 itself
 
 
-def _char(code: int, fold: bool) -> str:
-    ch = chr(code)
-    return "".join(f"\\x{{{ord(c):x}}}" for c in ch + (_FOLDS.get(ch.lower(), "") if fold else ""))
+class PatternError(ValueError):
+    """A phrase pattern outside the syntax both engines read alike."""
 
 
-def _class(items: list, fold: bool) -> str:
-    if items == [(_c.CATEGORY, _c.CATEGORY_NOT_SPACE)]:
-        return f"[^{_ASCII_SPACE}]"  # Python's \S less ASCII whitespace: all else, non-ASCII spaces too
-    parts = []
-    for op, av in items:
-        if op is _c.LITERAL:
-            parts.append(_char(av, fold))
-        elif op is _c.CATEGORY and av in _CLASSES:
-            parts.append(_CLASSES[av])
-        else:  # ranges fold differently; a negated set could exclude what Python includes
-            raise ValueError(f"no loose RE2 form for {op} {av}")
-    return f"[{''.join(parts)}]"
+def _char(ch: str) -> str:
+    return ch if ch.isascii() and ch.isalnum() else f"\\x{{{ord(ch):x}}}"
 
 
-def loosen(tree, fold: bool) -> str:
-    """RE2 syntax matching a superset of a parsed `re` pattern, at every start offset."""
-    out = []
-    for op, av in tree:
-        if op is _c.LITERAL:
-            out.append(_class([(op, av)], fold))
-        elif op is _c.IN:
-            out.append(_class(av, fold))
-        elif op is _c.ANY:
-            out.append(r"[^\n]")
-        elif op is _c.BRANCH:
-            out.append("(?:" + "|".join(loosen(alt, fold) for alt in av[1]) + ")")
-        elif op is _c.SUBPATTERN and not av[1] and not av[2]:
-            out.append(f"(?:{loosen(av[3], fold)})")
-        elif op is _c.ATOMIC_GROUP:
-            out.append(f"(?:{loosen(av, fold)})")
-        elif op in _REPEATS:
-            low, high, sub = av
-            lazy = "?" if op is _c.MIN_REPEAT else ""
-            out.append(f"(?:{loosen(sub, fold)}){{{low},{'' if high is _c.MAXREPEAT else high}}}{lazy}")
-        elif op in _CONDITIONS:
-            pass  # \b, ^, lookarounds only reject matches: dropping them can only widen the set
+def _chars(ch: str) -> str:
+    """One character as RE2 class content, with the case partners `re` adds and RE2 does not."""
+    return "".join(_char(c) for c in (_I_FAMILY if ch in _I_FAMILY else ch))
+
+
+def _escape(pattern: str, i: int, in_class: bool) -> tuple[str | int, int]:
+    """The escape at pattern[i] ('\\'): a category letter (str) or a character code (int), and the next index."""
+    if i + 1 >= len(pattern):
+        raise PatternError("ends with a lone backslash")
+    e = pattern[i + 1]
+    if e in _SETS or (e in "bBA" and not in_class):
+        return e, i + 2
+    if e in _ESCAPES:
+        return _ESCAPES[e], i + 2
+    if e == "x" and re.fullmatch(r"[0-9a-fA-F]{2}", pattern[i + 2:i + 4]):
+        return int(pattern[i + 2:i + 4], 16), i + 4
+    if e.isascii() and e.isalnum():
+        raise PatternError(f"escape \\{e} is read differently by RE2 and Python re (or not at all)")
+    return ord(e), i + 2
+
+
+def _class(pattern: str, i: int) -> tuple[str, int]:
+    """The loose form of the character class opening at pattern[i] ('['), and the index after it."""
+    i += 1
+    negated = pattern.startswith("^", i)
+    i += negated
+    items: list[str] = []
+    first = True
+    while True:
+        if i >= len(pattern):
+            raise PatternError("unterminated character class")
+        c = pattern[i]
+        if c == "]" and not first:
+            break
+        first = False
+        if c == "[" or pattern[i:i + 2] in ("--", "&&", "~~", "||"):
+            raise PatternError(f"{pattern[i:i + 2]!r} inside a class: nested sets and set operations differ "
+                               "between RE2 and Python re; escape it")
+        lo, i = _escape(pattern, i, True) if c == "\\" else (ord(c), i + 1)
+        if isinstance(lo, str):
+            items.append(_SETS[lo])
+            continue
+        hi = lo
+        if pattern.startswith("-", i) and not pattern.startswith("-]", i):
+            hi, i = _escape(pattern, i + 1, True) if pattern.startswith("\\", i + 1) else (ord(pattern[i + 1]), i + 2)
+            if isinstance(hi, str) or hi < lo:
+                raise PatternError("bad range in a character class")
+        if lo == hi:
+            items.append(_chars(chr(lo)))
+            continue
+        items.append(f"{_char(chr(lo))}-{_char(chr(hi))}")
+        if any(lo <= ord(f) <= hi for f in _I_FAMILY):
+            items.append(_chars("i"))
+        if hi >= 0x80:
+            items.append(_ANY_NON_ASCII)  # `re` folds ranges character by character: do not guess, accept all
+    if negated:  # `re.I` negates after folding; any character is the safe superset
+        return r"[\x00-\x{10ffff}]", i + 1
+    return f"[{''.join(items)}]", i + 1
+
+
+def loosen(pattern: str) -> str:
+    """RE2 syntax matching a superset of `pattern` (case-insensitive, as `re.I`), at every start offset."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            esc, i = _escape(pattern, i, False)
+            if isinstance(esc, int):
+                out.append(f"[{_chars(chr(esc))}]")
+            elif esc in _SETS:
+                out.append(f"[{_SETS[esc]}]")
+            # \b, \B and \A only reject matches: dropping them can only widen the set
+            continue
+        if c == "[":
+            text, i = _class(pattern, i)
+            out.append(text)
+            continue
+        if c == "(":
+            if pattern.startswith("(?P<", i):
+                i = pattern.index(">", i) + 1
+            elif pattern.startswith("(?:", i):
+                i += 3
+            elif pattern.startswith("(?", i):
+                raise PatternError("only (...), (?:...) and (?P<name>...) groups: lookarounds and inline flags "
+                                   "are read differently by RE2 and Python re")
+            else:
+                i += 1
+            out.append("(?:")
+            continue
+        repeat = _REPEAT.match(pattern, i) if c == "{" else None
+        if repeat:
+            out.append(repeat.group())
+            i = repeat.end()
+        elif c in "|)*+?":
+            out.append(c)
+            i += 1
         else:
-            raise ValueError(f"no loose RE2 form for {op}")
+            if c == "{" and pattern.startswith("{,", i):
+                raise PatternError("{,n} is a repeat for Python re but literal text for RE2: write {0,n}")
+            if c == ".":
+                out.append(r"[^\n]")
+            elif c not in "^$":  # anchors only reject matches
+                out.append(f"[{_chars(c)}]")
+            i += 1
     return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def check_pattern(pattern: str) -> str:
+    """The loose RE2 form of a phrase pattern; PatternError unless both engines read it alike."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FutureWarning)  # syntax whose meaning Python plans to change
+            re.compile(pattern, re.I)
+    except (re.error, FutureWarning) as exc:
+        raise PatternError(f"not a Python regular expression: {exc}") from None
+    try:
+        re2.compile("(?i)" + pattern, _OPTIONS)
+    except re2.error as exc:
+        raise PatternError(f"not RE2 syntax (no lookarounds or back-references): {exc}") from None
+    loose = loosen(pattern)
+    try:
+        prefilter = re2.compile("(?i)" + loose, _OPTIONS)
+    except re2.error as exc:
+        raise PatternError(f"cannot be prefiltered: {exc}") from None
+    if prefilter.fullmatch("") is not None:
+        raise PatternError("matches the empty string, so it would match everywhere")
+    return loose
 
 
 class Prefiltered:
     """A compiled `re` pattern whose search and finditer try only the offsets where RE2 sees a possible match."""
 
-    def __init__(self, rx: re.Pattern):
-        self.rx = rx
+    def __init__(self, pattern: str, flags: int = 0):
+        self.rx = re.compile(pattern, re.I | flags)  # re.ASCII narrows \b, \w: the loose copy still covers it
+        self.prefilter = re2.compile("(?i)" + loosen(pattern), _OPTIONS)
 
-    def __getattr__(self, name: str):
-        if name.startswith("__") or name == "rx":
-            raise AttributeError(name)  # copy/pickle probing a half-built instance
-        return getattr(self.rx, name)  # pattern, flags, match, findall ...: the original's
+    @property
+    def pattern(self) -> str:
+        return self.rx.pattern
 
     def __repr__(self) -> str:
-        return f"Prefiltered({self.rx!r})"
-
-    @cached_property
-    def prefilter(self) -> re2._Regexp | None:
-        """The loose RE2 copy, compiled on first use; None for a pattern it cannot express."""
-        tree = _p.parse(self.rx.pattern, self.rx.flags)
-        fold = bool(tree.state.flags & re.I)
-        if tree.state.flags & (re.ASCII | re.DOTALL):
-            return None
-        try:
-            return re2.compile(("(?i)" if fold else "") + loosen(tree, fold))
-        except (ValueError, re2.error):
-            return None  # `re` alone, as before
+        return f"Prefiltered({self.rx.pattern!r})"
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
-        if self.prefilter is None:
-            return self.rx.search(text, pos, endpos)
         pos, endpos = min(max(pos, 0), len(text)), min(max(endpos, 0), len(text))  # clamped as `re` does
-        window = text[pos:endpos]  # the loose copy has no \b or lookarounds: it needs no context either side
-        if window.isascii() and _MATCH is not None:
-            return self._search_ascii(text, window.encode("ascii"), pos, endpos)
-        start = pos
+        window = text[pos:endpos]  # the loose copy has no \b or anchors: it needs no context either side
         try:
-            while start <= endpos:
-                hint = self.prefilter.search(window, start - pos)
-                if hint is None:
-                    return None
-                # no match starts before the hint; `re` decides, in the whole text, whether one starts there
-                found = self.rx.match(text, pos + hint.start(), endpos)
-                if found:
-                    return found
-                start = pos + hint.start() + 1
-            return None
+            data = window.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates from undecodable bytes are not UTF-8
-            return self.rx.search(text, start, endpos)
-
-    def _search_ascii(self, text: str, window: bytes, pos: int, endpos: int) -> re.Match | None:
-        # ASCII: byte offsets are character offsets, so RE2's matcher runs on the bytes directly, without
-        # the wrapper re-encoding the whole window and mapping offsets back on every call
-        regexp, size, offset = self.prefilter._regexp, len(window), 0
-        while offset <= size:
-            hint = regexp.Match(_MATCH, window, offset, size)[0][0]
-            if hint < 0:
-                return None
-            found = self.rx.match(text, pos + hint, endpos)
-            if found:
+            return self.rx.search(text, pos, endpos)
+        # bytes go to RE2 unconverted; `char` is the window offset of byte offset `byte` (equal in ASCII)
+        ascii_only, byte, char = len(data) == len(window), 0, 0
+        while (hint := self.prefilter.search(data, byte)) is not None:
+            start = hint.start()
+            char = start if ascii_only else char + len(data[byte:start].decode("utf-8"))
+            byte = start
+            # no match starts before the hint; `re` decides, in the whole text, whether one starts here
+            found = self.rx.match(text, pos + char, endpos)
+            if found or char >= len(window):
                 return found
-            offset = hint + 1
+            byte += 1 if ascii_only else len(window[char].encode("utf-8"))
+            char += 1
         return None
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match]:
@@ -148,5 +215,43 @@ class Prefiltered:
             pos = found.end()
 
 
-def prefiltered(pattern: str, flags: int = 0) -> Prefiltered:
-    return Prefiltered(re.compile(pattern, flags))
+class Lexicon:
+    """A phrase list compiled once: the first match of any phrase, less those where an exception matches."""
+
+    def __init__(self, phrases: tuple[str, ...] = (), exceptions: tuple[str, ...] = (), flags: int = 0):
+        self.phrases, self.exceptions = tuple(phrases), tuple(exceptions)
+        self.rx = Prefiltered(_alternation(self.phrases), flags) if self.phrases else None
+        # an exception is a phrase's continuation that makes it harmless ("call center" is not "call"), where
+        # `re` would use a lookahead; anchored at a match's start, it only needs `re`
+        self._unless = re.compile(_alternation(self.exceptions), re.I) if self.exceptions else None
+
+    @property
+    def pattern(self) -> str:
+        return self.rx.pattern if self.rx is not None else ""
+
+    def __repr__(self) -> str:
+        return f"Lexicon({len(self.phrases)} phrases, {len(self.exceptions)} exceptions)"
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        found = self.rx.search(text, pos, endpos) if self.rx is not None else None
+        while found is not None and self._unless is not None and self._unless.match(text, found.start(), endpos):
+            found = self.rx.search(text, found.start() + 1, endpos)
+        return found
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match]:
+        if self._unless is None:
+            yield from self.rx.finditer(text, pos, endpos) if self.rx is not None else ()
+            return
+        while (found := self.search(text, pos, endpos)) is not None:
+            yield found
+            pos = max(found.end(), found.start() + 1)  # phrases never match empty text (check_pattern)
+
+
+def _alternation(parts: tuple[str, ...]) -> str:
+    return "|".join(f"(?:{p})" for p in parts)
+
+
+@lru_cache(maxsize=256)
+def lexicon(phrases: tuple[str, ...], exceptions: tuple[str, ...] = (), flags: int = 0) -> Lexicon:
+    """A compiled Lexicon, shared between policy loads that list the same phrases."""
+    return Lexicon(phrases, exceptions, flags)

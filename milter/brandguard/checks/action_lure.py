@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from brandguard.checks._brands import brand_name, owned_brands, primary
-from brandguard.checks._lures import TOPICS, URGENCY
+from brandguard.checks._lexicon import vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
+from brandguard.policy.vocabulary import TOPIC_NAMES
 
 
 @register
@@ -14,7 +15,7 @@ class ActionLure(Check):
 
     name = "action_lure"
     description = "a parcel fee, lapsed protection, document to sign, wallet to verify, expiring points or sign-in alert"
-    outcomes = frozenset(TOPICS)
+    outcomes = frozenset(TOPIC_NAMES)
 
     def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
         c = inp.content
@@ -24,10 +25,11 @@ class ActionLure(Check):
         if not c.phones and not any(l.kind in ("href", "text", "annotation") for l in c.links):
             return []  # no way to act on the story: news or a discussion
         text = f"{c.subject}\n{c.text_of()}"
-        for topic, pattern in TOPICS.items():
+        v = vocabulary(inp)
+        for topic, pattern in v.topics.items():
             m = pattern.search(text)
             if m:
-                urgent = URGENCY.search(text)
+                urgent = v.urgency.search(text)
                 who = f"{brand_name(inp, brand)}: " if brand else ""
                 ev = f"{who}\"{' '.join(m.group().split())[:80]}\"" + (f", urged \"{urgent.group()}\"" if urgent else "")
                 return [self.finding(topic, brand, ev, "body")]

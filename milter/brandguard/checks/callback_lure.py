@@ -4,8 +4,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from brandguard.checks._brands import owned_brands, primary
-from brandguard.checks._lexicon import AMOUNT, CALL, CANCEL, CHARGE, DIAL_IN, YOUR_ACCOUNT, near
-from brandguard.checks._lures import TOPICS
+from brandguard.checks._lexicon import near, vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
@@ -30,22 +29,23 @@ class CallbackLure(Check):
         if not c.phones or (brand is None and owned_brands(inp)):
             return []  # the brand's own mail with its own numbers
         text = f"{c.subject}\n{c.text_of()}"
-        if brand is None and not YOUR_ACCOUNT.search(text):
+        v = vocabulary(inp)
+        if brand is None and not v.your_account.search(text):
             return []  # "to order your copy, call 1-800-..." is a catalogue; a lure is about the reader's account
-        charge = CHARGE.search(text)
-        cancel = CANCEL.search(text)
+        charge = v.charge.search(text)
+        cancel = v.cancel.search(text)
         alert = None
-        if not (charge or cancel) or not (charge or AMOUNT.search(text)):
+        if not (charge or cancel) or not (charge or v.amount.search(text)):
             # the same scam told as a security alert: "new sign-in detected, if this was not you call ..."
-            alert = TOPICS["security_alert"].search(text)
+            alert = v.topics["security_alert"].search(text)
             if alert is None:
                 return []
         for phone in c.phones:
-            if (cat is not None and cat.phone_owners(phone.e164)) or DIAL_IN.search(phone.context):
+            if (cat is not None and cat.phone_owners(phone.e164)) or v.dial_in.search(phone.context):
                 continue
             ctx = phone.context
             pos = ctx.find(phone.raw)
-            call = near(CALL, ctx, max(pos, 0), max(pos, 0) + len(phone.raw), params.window)
+            call = near(v.call, ctx, max(pos, 0), max(pos, 0) + len(phone.raw), params.window)
             if not call and phone.where not in ("subject", "display_name"):
                 continue
             outcome = "security_alert" if alert else "cancel_or_refund" if cancel else "charge_notice"

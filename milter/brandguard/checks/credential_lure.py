@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from brandguard.checks._brands import owned_brands, primary
-from brandguard.checks._lexicon import CREDENTIAL
+from brandguard.checks._lexicon import vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
+from brandguard.policy.vocabulary import CREDENTIAL_KINDS
 
 
 @register
@@ -14,7 +15,7 @@ class CredentialLure(Check):
 
     name = "credential_lure"
     description = "wording that threatens an account or asks to verify it, with a link to follow"
-    outcomes = frozenset(CREDENTIAL)
+    outcomes = frozenset(CREDENTIAL_KINDS)
 
     def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
         c = inp.content
@@ -22,7 +23,7 @@ class CredentialLure(Check):
         if (brand is None and owned_brands(inp)) or not any(l.kind in ("href", "text", "annotation") for l in c.links):
             return []
         text = f"{c.subject}\n{c.text_of()}"
-        for outcome, pattern in CREDENTIAL.items():
+        for outcome, pattern in vocabulary(inp).credential.items():
             m = pattern.search(text)
             if m:
                 return [self.finding(outcome, b, f"\"{m.group()}\" with a link", "body") for b in [brand]]

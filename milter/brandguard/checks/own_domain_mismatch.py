@@ -4,28 +4,18 @@ from __future__ import annotations
 from pydantic import Field
 
 from brandguard.checks._brands import authenticated_brands, brand_name, discussion_list
+from brandguard.checks._lexicon import vocabulary
 from brandguard.checks._redirects import redirect_target
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.content.urls import in_domain, org_domain
 from brandguard.model import Finding
 
-# Click-tracking and bounce domains of e-mail service providers: brands send through them, so a link or an
-# envelope sender there says nothing about who wrote the message.
-_ESP = (
-    "sendgrid.net", "list-manage.com", "mailchimp.com", "mcusercontent.com", "mcsv.net", "mandrillapp.com",
-    "mailgun.org", "mailgun.net", "rs6.net", "constantcontact.com", "ccsend.com", "exacttarget.com",
-    "sfmc-content.com", "pstmrk.it", "postmarkapp.com", "mtasv.net", "awstrack.me", "amazonses.com",
-    "sparkpostmail.com", "hubspotlinks.com", "hubspotemail.net", "hs-send.com", "createsend.com",
-    "cmail19.com", "cmail20.com", "mktoweb.com", "mktdns.com", "rsgsv.net", "responsys.net",
-    "salesforce.com", "bnc.salesforce.com", "braze.com", "iterable.com", "sailthru.com", "klaviyomail.com",
-    "msgfocus.com", "emarsys.net", "w3.org",
-)
-
 
 class Params(CheckParams):
     neutral_domains: list[str] = Field(
-        list(_ESP), description="link and envelope domains that say nothing about the author (ESPs, trackers)")
+        [], description="link and envelope domains that say nothing about the author, added to the vocabulary's "
+        "esp_domains (ESP click trackers and bounce domains)")
     min_links: int = Field(1, ge=1, description="links that must all lead away from the brand")
 
 
@@ -53,11 +43,15 @@ class OwnDomainMismatch(Check):
         def ours(host: str) -> bool:
             return org_domain(host) == from_org or bool(cat.brands_for_domain(host))
 
+        v = vocabulary(inp)
+        neutral_domains = (*v.esp_domains, *params.neutral_domains)
+
         def neutral(host: str) -> bool:
-            return any(in_domain(host, d) for d in params.neutral_domains)
+            return any(in_domain(host, d) for d in neutral_domains)
 
         # only what a reader clicks: an address in plain text is often a mention (a DMARC report names its domain)
-        hosts = [redirect_target(l.url) or l.host for l in c.links if l.host and l.kind in ("href", "annotation")]
+        hosts = [redirect_target(l.url, v.open_redirectors) or l.host
+                 for l in c.links if l.host and l.kind in ("href", "annotation")]
         hosts = [h for h in hosts if h and not neutral(h)]
         leads_home = any(ours(h) for h in hosts)
         if len(hosts) >= params.min_links and not leads_home:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from brandguard.checks._brands import brand_name, owned_brands, primary
-from brandguard.checks._lexicon import AMOUNT, CHARGE, GIFT_OR_CRYPTO, YOUR_ACCOUNT, near
+from brandguard.checks._lexicon import near, vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
@@ -29,13 +29,14 @@ class PaymentLure(Check):
         if brand is None and owned_brands(inp):
             return []
         text = f"{c.subject}\n{c.text_of()}"
-        gift = GIFT_OR_CRYPTO.search(text)
+        v = vocabulary(inp)
+        gift = v.gift_or_crypto.search(text)
         if gift:
             return [self.finding("gift_card_or_crypto", brand, f"\"{gift.group()}\"", "body")]
-        if brand is None or not YOUR_ACCOUNT.search(text):
+        if brand is None or not v.your_account.search(text):
             return []  # unbranded receipts are ordinary mail; news about charges is not addressed to "your" plan
-        for charge in CHARGE.finditer(text):
-            amount = near(AMOUNT, text, charge.start(), charge.end(), params.window)
+        for charge in v.charge.finditer(text):
+            amount = near(v.amount, text, charge.start(), charge.end(), params.window)
             if amount:
                 ev = f"{brand_name(inp, brand)}: \"{' '.join(charge.group().split())}\" and amount {amount.group()}"
                 return [self.finding("renewal_charge", brand, ev, "body")]

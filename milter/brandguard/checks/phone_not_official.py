@@ -4,7 +4,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from brandguard.checks._brands import brand_name, suspects
-from brandguard.checks._lexicon import DIAL_IN
+from brandguard.checks._lexicon import vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
@@ -33,7 +33,7 @@ class PhoneNotOfficial(Check):
             for phone in c.phones:
                 if phone.e164 in b.phones or cat.phone_owners(phone.e164):
                     continue  # the brand's own number, or another brand's published number
-                if DIAL_IN.search(phone.context):
+                if vocabulary(inp).dial_in.search(phone.context):
                     continue  # a meeting's dial-in number
                 nearby = any(brand in hit.owners for hit in cat.find_names(phone.context))
                 if params.require_brand_context and not (claim.at_least("subject") or nearby):

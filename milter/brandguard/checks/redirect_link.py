@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from brandguard.checks._brands import owned_brands, primary
+from brandguard.checks._lexicon import vocabulary
 from brandguard.checks._redirects import UNKNOWN, redirect_target
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
@@ -22,10 +23,11 @@ class RedirectLink(Check):
         c = inp.content
         if owned_brands(inp) and primary(inp) is None:
             return []  # a platform's own mail may use its own redirector
+        hops = vocabulary(inp).open_redirectors
         for link in c.links:
             if link.kind not in ("href", "annotation") or "safelinks.protection.outlook.com" in link.host:
                 continue
-            target = redirect_target(link.url)
+            target = redirect_target(link.url, hops)
             if target and (target == UNKNOWN or org_domain(target) != org_domain(link.host)):
                 shown = "an unreadable target" if target == UNKNOWN else target
                 return [self.finding("open_redirect", primary(inp), f"link via {link.host} to {shown}", link.where)]

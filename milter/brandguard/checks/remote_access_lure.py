@@ -4,13 +4,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from brandguard.checks._brands import owned_brands, primary
-from brandguard.checks._lexicon import ACCESS_REQUEST, REMOTE_TOOLS, near
+from brandguard.checks._lexicon import near, vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
-
-_TOOL_HOSTS = ("anydesk.com", "teamviewer.com", "ultraviewer.net", "screenconnect.com", "splashtop.com",
-               "remotepc.com", "rustdesk.com", "aeroadmin.com", "ammyy.com", "supremocontrol.com", "logmein.com")
 
 
 class Params(CheckParams):
@@ -32,15 +29,17 @@ class RemoteAccessLure(Check):
         if brand is None and owned_brands(inp):
             return []
         text = c.text_of()
+        v = vocabulary(inp)  # the tools and their download sites are vocabulary (50-remote-access.yaml)
         found = None
-        for tool in REMOTE_TOOLS.finditer(text):
-            ask = near(ACCESS_REQUEST, text, tool.start(), tool.end(), params.window)
+        for tool in v.remote_tools.finditer(text):
+            ask = near(v.access_request, text, tool.start(), tool.end(), params.window)
             if ask:
                 found = ("tool_with_access_request", f"\"{tool.group()}\" with \"{ask.group()}\"")
                 break
         if found is None:
-            ask = ACCESS_REQUEST.search(text)
-            link = next((l for l in c.links if any(l.host == h or l.host.endswith("." + h) for h in _TOOL_HOSTS)), None)
+            ask = v.access_request.search(text)
+            hosts = v.remote_tool_hosts
+            link = next((l for l in c.links if any(l.host == h or l.host.endswith("." + h) for h in hosts)), None)
             if ask and link is not None:
                 found = ("tool_download_link", f"link to {link.host} with \"{ask.group()}\"")
             elif ask and (brand or c.phones) and "remote" in ask.group().lower():

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from brandguard.checks._brands import brand_name, primary
-from brandguard.checks._lexicon import REWARD
+from brandguard.checks._lexicon import vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
@@ -29,7 +29,8 @@ class RewardLure(Check):
         if brand is None:
             return []  # unbranded offers are marketing; spam filters, not brand checks, handle them
         text = f"{c.display_name}\n{c.subject}\n{c.text_of()}"
-        phrases = list(dict.fromkeys(" ".join(m.group().lower().split()) for m in REWARD.finditer(text)))
+        found = vocabulary(inp).reward.finditer(text)
+        phrases = list(dict.fromkeys(" ".join(m.group().lower().split()) for m in found))
         if len(phrases) < params.min_phrases:
             return []
         shown = ", ".join(f'"{p}"' for p in phrases[:4])

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import Field
 
 from brandguard.checks._brands import authenticated_brands, brand_name, domain_is_brands, suspects
+from brandguard.checks._lexicon import vocabulary
 from brandguard.checks._redirects import redirect_target
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
@@ -55,6 +56,8 @@ def _leads_only_to(inp: CheckInput, brand: str) -> bool:
     ("DPD (via Allegro)"). A phish must lead somewhere it controls; the callback rule covers phone numbers."""
     c = inp.content
     # a link through the brand's own open redirector (bing.com/ck/a) leads wherever its target is
-    links = [redirect_target(l.url) or l.host for l in c.links if l.kind in ("href", "text", "annotation") and l.host]
+    hops = vocabulary(inp).open_redirectors
+    links = [redirect_target(l.url, hops) or l.host
+             for l in c.links if l.kind in ("href", "text", "annotation") and l.host]
     return bool(links) and not c.attachments and all(
         domain_is_brands(inp, host, brand) for host in links + [a.rsplit("@", 1)[-1] for a in c.reply_to])

@@ -7,25 +7,13 @@ from functools import lru_cache
 from pydantic import Field
 
 from brandguard.checks._brands import owned_brands, suspects
+from brandguard.checks._lexicon import vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.model import Finding
 
-# Where anyone can publish a page in a minute, without a domain of their own: phishing kits live here.
-HOSTING = (
-    "cloudfunctions.net", "run.app", "web.app", "firebaseapp.com", "appspot.com", "pages.dev", "workers.dev",
-    "r2.dev", "netlify.app", "vercel.app", "github.io", "glitch.me", "herokuapp.com", "azurewebsites.net",
-    "core.windows.net", "storage.googleapis.com", "firebasestorage.googleapis.com", "s3.amazonaws.com",
-    "amazonaws.com", "digitaloceanspaces.com", "onrender.com", "fly.dev", "repl.co", "replit.app", "surge.sh",
-    "wixsite.com", "weebly.com", "godaddysites.com", "square.site", "webflow.io", "framer.app", "canva.site",
-    "000webhostapp.com", "blogspot.com", "sites.google.com", "ddns.net", "duckdns.org", "no-ip.com", "hopto.org",
-    "ngrok.io", "ngrok-free.app", "ipfs.io", "dweb.link", "ipfs.w3s.link", "secureserver.net", "b-cdn.net",
-    "myshopify.com", "translate.goog", "trycloudflare.com", "azureedge.net", "backblazeb2.com",
-)
-SHORTENERS = (
-    "bit.ly", "tinyurl.com", "t.co", "rb.gy", "cutt.ly", "is.gd", "shorturl.at", "ow.ly", "rebrand.ly", "t.ly",
-    "tiny.cc", "s.id", "v.gd", "qrco.de", "linktr.ee", "goo.gl", "page.link", "bl.ink", "shorturl.gg", "urlz.fr",
-)
+# Free hosting (where anyone can publish a page in a minute, without a domain: phishing kits live there) and URL
+# shorteners are vocabulary: free_hosting and url_shorteners in policies/vocabulary/60-links.yaml.
 _IP = re.compile(r"^(?:\d{1,3}\.){3}\d{1,3}$|^\[?[0-9a-f:]+:[0-9a-f:]*\]?$", re.I)
 _ORDER = ("ip_host", "free_hosting", "shortener")
 
@@ -49,8 +37,10 @@ def _in_any(host: str, domains: frozenset[str]) -> bool:
 
 
 class Params(CheckParams):
-    hosting: list[str] = Field(default_factory=lambda: list(HOSTING), description="free hosting / serverless domains")
-    shorteners: list[str] = Field(default_factory=lambda: list(SHORTENERS), description="URL shortener domains")
+    hosting: list[str] = Field(default_factory=list, description="free hosting / serverless domains, added to the "
+                               "vocabulary's free_hosting")
+    shorteners: list[str] = Field(default_factory=list, description="URL shortener domains, added to the "
+                                  "vocabulary's url_shorteners")
 
 
 @register
@@ -68,7 +58,9 @@ class SuspiciousLink(Check):
         if not brands and owned_brands(inp):
             return []  # a brand's own mail through its own shortener (t.co) or CDN
         found: dict[str, str] = {}
-        hosting, shorteners = _domain_set(tuple(params.hosting)), _domain_set(tuple(params.shorteners))
+        v = vocabulary(inp)
+        hosting = v.free_hosting | _domain_set(tuple(params.hosting))
+        shorteners = v.url_shorteners | _domain_set(tuple(params.shorteners))
         for link in c.links:
             host = link.host
             if link.kind not in ("href", "text", "annotation") or not host or (cat and cat.brands_for_domain(host)):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Literal, Mapping
@@ -136,6 +136,18 @@ class Catalogue:
     _by_phone: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _matcher: NameMatcher | None = None
     _derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # brandguard.policy.platforms.Platforms: platforms whose genuine mail carries user-written fields
+    platforms: Any = None
+    # brandguard.policy.vocabulary.Vocabulary: lure phrases, tools, link lists; None: the shipped vocabulary
+    vocabulary: Any = None
+
+    def with_platforms(self, platforms: Any, sources: tuple[Path, ...] = ()) -> "Catalogue":
+        """This catalogue with the platforms loaded after it (a platform refers to its brands)."""
+        return replace(self, platforms=platforms, sources=self.sources + tuple(sources), _derived={})
+
+    def with_vocabulary(self, vocabulary: Any) -> "Catalogue":
+        """This catalogue with the policy's vocabulary (brandguard.policy.vocabulary.Vocabulary) and its files."""
+        return replace(self, vocabulary=vocabulary, sources=self.sources + vocabulary.sources, _derived={})
 
     def derived(self, key: Any, build: Callable[["Catalogue"], Any]) -> Any:
         """An index checks derive from the catalogue, built on first use: a loaded catalogue never changes."""

@@ -15,6 +15,8 @@ from brandguard.checks import registry
 from brandguard.checks.base import CheckParams
 from brandguard.errors import ConfigError, PolicyError
 from brandguard.policy import schema
+from brandguard.policy.platforms import load_platforms
+from brandguard.policy.vocabulary import policy_vocabulary
 from brandguard.policy.yamlio import YamlDoc, format_loc, load_yaml, validate
 
 
@@ -68,6 +70,8 @@ def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
     origin = [(main_doc, i) for i in range(len(spec.rules))]  # where each rule was written
     checks_cfg: dict[str, tuple[YamlDoc, dict[str, Any]]] = {n: (main_doc, c) for n, c in spec.checks.items()}
     overrides_top: dict[str, Any] = {}
+    local_platforms: list[tuple[YamlDoc, list]] = []  # platforms added by local files, with their file for errors
+    local_vocabulary: list[tuple[YamlDoc, Any, tuple]] = []  # vocabulary sections of local files, and where
     for inc in _expand(path.parent, spec.include):
         try:
             doc = load_yaml(inc)
@@ -83,6 +87,10 @@ def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
             if getattr(local, key) is not None:
                 overrides_top[key] = getattr(local, key)
         overrides += local.recipient_overrides
+        if local.platforms:
+            local_platforms.append((doc, local.platforms))
+        if local.vocabulary is not None:
+            local_vocabulary.append((doc, local.vocabulary, ("vocabulary",)))
         for name, cfg in local.checks.items():
             base = checks_cfg.get(name, (doc, {}))[1]
             checks_cfg[name] = (doc, {**base, **cfg})
@@ -106,11 +114,17 @@ def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
 
     catalogue = None
     try:
-        catalogue = _load_catalogue(path.parent, spec.catalogue)
+        catalogue = _load_catalogue(path.parent, spec.catalogue, local_platforms)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    try:
+        vocabulary = policy_vocabulary(path.parent, spec.catalogue.vocabulary, local_vocabulary, warnings)
     except ConfigError as exc:
         problems.extend(exc.problems)
     if problems:
         raise PolicyError(problems)
+    if catalogue is not None:
+        catalogue = catalogue.with_vocabulary(vocabulary)
 
     live_allow = []
     for entry in allow:
@@ -189,14 +203,17 @@ def _unique_rule_ids(rules: list[schema.Rule], origin: list, problems: list[str]
         seen.add(rule.id)
 
 
-def _load_catalogue(base: Path, spec: schema.CatalogueSpec) -> Any:
+def _load_catalogue(base: Path, spec: schema.CatalogueSpec, local_platforms: list | None = None) -> Any:
     try:
         from brandguard.policy.catalogue import load_catalogue
     except ImportError:  # catalogue module not present: a policy without brands
         return None
     brand_files = _expand(base, spec.brands)
     freemail = (base / spec.freemail) if spec.freemail else None
-    return load_catalogue(brand_files, freemail)
+    catalogue = load_catalogue(brand_files, freemail)
+    platform_files = _expand(base, spec.platforms)
+    platforms = load_platforms(platform_files, local_platforms or [], catalogue.brands)
+    return catalogue.with_platforms(platforms, tuple(platform_files))
 
 
 __all__ = ["Policy", "load_policy", "format_loc"]

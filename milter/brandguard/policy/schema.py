@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from brandguard.model import Action, Mode
+from brandguard.policy.platforms import PlatformSpec
+from brandguard.policy.vocabulary import VocabularySection
 
 
 class _Closed(BaseModel):
@@ -210,10 +212,14 @@ class TagSpec(_Closed):
 
 
 class CatalogueSpec(_Closed):
-    """Where brand and freemail files are (globs relative to the policy file)."""
+    """Where brand, freemail and platform files are (globs relative to the policy file)."""
 
     brands: list[str] = ["brands/*.yaml"]
     freemail: str | None = "freemail.yaml"
+    platforms: list[str] = Field(["platforms.yaml"], description="files (globs) of platforms whose mail carries "
+                                 "user-written fields (PayPal invoices, calendar invites, ...)")
+    vocabulary: list[str] = Field(["vocabulary/*.yaml"], description="files (globs) of lure phrases per language, "
+                                  "remote-access tools and link lists (local files add under `vocabulary:`)")
 
 
 class PolicyFile(_Closed):
@@ -253,6 +259,9 @@ class LocalPolicyFile(_Closed):
     rules: list[Rule] = Field(default_factory=list)
     allow: list[AllowEntry] = Field(default_factory=list)
     recipient_overrides: list[RecipientOverride] = Field(default_factory=list)
+    platforms: list[PlatformSpec] = Field(default_factory=list, description="more platforms, as in platforms.yaml")
+    vocabulary: VocabularySection | None = Field(None, description="more phrases, remote-access tools and link "
+                                                 "lists, as in vocabulary/*.yaml")
 
 
 __all__ = ["Action", "PolicyFile", "LocalPolicyFile", "Rule", "Condition", "AllowEntry"]

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from brandguard.checks._fastrx import Lexicon, Prefiltered
 from brandguard.policy.vocabulary import Vocabulary, default_vocabulary
+
+if TYPE_CHECKING:
+    from brandguard.checks.base import CheckInput
+    from brandguard.policy.catalogue import Catalogue
 
 # A subject prefix of a forward is mail structure, not vocabulary a policy should tune.
 FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|wg|tr|rv|enc|doorst)\s*:", re.I)
 
 
-def vocabulary(inp: Any) -> Vocabulary:
+def vocabulary(inp: CheckInput | Catalogue) -> Vocabulary:
     """The vocabulary of the policy a check runs under (`inp` is a CheckInput or a Catalogue).
 
     A catalogue loaded without a policy (tests, tools) has none: it gets the shipped vocabulary.

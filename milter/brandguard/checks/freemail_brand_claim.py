@@ -5,33 +5,33 @@ import re
 from collections.abc import Sequence
 
 from brandguard.checks._brands import brand_name, domain_is_brands, suspects
-from brandguard.checks._lexicon import AMOUNT, CREDENTIAL, TRANSACTION
-from brandguard.checks._lures import TOPICS
+from brandguard.checks._lexicon import vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.content.model import Phone
 from brandguard.model import Finding
+from brandguard.policy.vocabulary import Vocabulary
 
 
-def _alert(text: str) -> re.Match[str] | None:
+def _alert(text: str, v: Vocabulary) -> re.Match[str] | None:
     """The account stories a brand tells its customers: a sign-in alert, "verify your identity"."""
-    return TOPICS["security_alert"].search(text) or CREDENTIAL["account_verify"].search(text)
+    return v.topics["security_alert"].search(text) or v.credential["account_verify"].search(text)
 
 
-def brand_voice(text: str, phones: Sequence[Phone]) -> str | None:
+def brand_voice(text: str, phones: Sequence[Phone], v: Vocabulary) -> str | None:
     """What makes a message read as the brand's own, as evidence text; None for a personal note.
 
     Receipts and renewals name an amount or a phone number next to a transaction word; alerts tell an
     account story. Each branch returns a string, so no caller can mistake a tuple of phones for a match.
     """
-    deal = TRANSACTION.search(text)
+    deal = v.transaction.search(text)
     if deal is not None:
-        amount = AMOUNT.search(text)
+        amount = v.amount.search(text)
         if amount is not None:
             return amount.group()
         if phones:
             return f"{deal.group()} ... {phones[0].raw}"
-    alert = _alert(text)
+    alert = _alert(text, v)
     return alert.group() if alert is not None else None
 
 
@@ -51,7 +51,7 @@ class FreemailBrandClaim(Check):
         if not c.from_domain or not cat.is_freemail(c.from_domain):
             return []
         text = f"{c.subject}\n{c.text_of()}"
-        voice = brand_voice(text, c.phones)
+        voice = brand_voice(text, c.phones, vocabulary(inp))
         local = c.from_address.split("@")[0]
         out = []
         for brand, claim in suspects(inp, "body").items():

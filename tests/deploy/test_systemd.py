@@ -16,6 +16,7 @@ from brandguard.settings import load_settings
 from fixtures.policies import make_policy_dir
 from fixtures.postfix import make_workdir
 from fixtures.support import free_port, poll, port_open, stop_process, unix_socket_open
+from fixtures.worldenv import make_world_venv
 
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEMD = ROOT / "systemd"
@@ -55,7 +56,9 @@ def directives(path: Path) -> list[tuple[str, str, str]]:
 def local_unit(tmp_path: Path) -> Path:
     """The unit with the venv's brandguard in place of /usr/local/bin's, so verify checks a real binary."""
     unit = tmp_path / "brandguard.service"
-    unit.write_text(UNIT.read_text().replace(INSTALLED, str(VENV_BIN / "brandguard")))
+    # quoted, so a checkout whose path has spaces stays one word; % would start a specifier
+    exe = '"' + str(VENV_BIN / "brandguard").replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
+    unit.write_text(UNIT.read_text().replace(INSTALLED, exe))
     return unit
 
 
@@ -197,7 +200,20 @@ def open_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def test_unprivileged_daemon_makes_a_socket_only_postfix_can_use(open_dir):
+@pytest.fixture(scope="module")
+def world_python():
+    """A python with brandguard that `nobody` can run: the checkout (and its venv) may sit under a 0700 home."""
+    path = make_workdir("bg-world-")
+    yield make_world_venv(path)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment minus PYTHON* settings that point into the checkout."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def test_unprivileged_daemon_makes_a_socket_only_postfix_can_use(open_dir, world_python):
     """The deployed layout, minus systemd: user `nobody` for brandguard, a setgid-postfix socket directory."""
     tmp_path = open_dir
     sockdir = tmp_path / "spool" / "brandguard"
@@ -207,24 +223,34 @@ def test_unprivileged_daemon_makes_a_socket_only_postfix_can_use(open_dir):
     os.chmod(sockdir, 0o2750)
     path = sockdir / "milter.sock"
     settings = _settings(tmp_path, f"unix:{path}", socket_mode="0660", socket_group="postfix")
-    proc = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-m",
-                             "brandguard", "run", "--config", str(settings), "--no-dns"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "milter"), "PYTHONDONTWRITEBYTECODE": "1"})
+    proc = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", str(world_python),
+                             "-m", "brandguard", "run", "--config", str(settings), "--no-dns"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path, env=_clean_env())
     try:
         poll(lambda: proc.poll() is not None or unix_socket_open(str(path)), 60, "brandguard as nobody")
         assert proc.poll() is None, proc.stdout.read().decode()
         st = path.stat()
         assert (pwd.getpwuid(st.st_uid).pw_name, grp.getgrgid(st.st_gid).gr_name, oct(st.st_mode & 0o777)) == \
             ("nobody", "postfix", "0o660")
-        assert _can_connect("postfix", path) and not _can_connect("daemon", path)
+        assert _can_connect(world_python, "postfix", path) and not _can_connect(world_python, "daemon", path)
     finally:
         rc = stop_process(proc)
     assert rc == 0 and not path.exists()  # as non-root, libmilter removes its socket on the way out
 
 
-def _can_connect(user: str, path: Path) -> bool:
-    probe = f"import socket; s = socket.socket(socket.AF_UNIX); s.connect({str(path)!r})"
-    return subprocess.run(["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", sys.executable, "-c", probe],
-                          capture_output=True).returncode == 0
+# exits 0 when connected and 13 (EACCES) when refused, so a probe that cannot run at all is not a "no"
+CONNECT_PROBE = """
+import socket, sys
+try:
+    socket.socket(socket.AF_UNIX).connect(sys.argv[1])
+except PermissionError:
+    sys.exit(13)
+"""
+
+
+def _can_connect(python: Path, user: str, path: Path) -> bool:
+    proc = subprocess.run(["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", str(python), "-I", "-c",
+                           CONNECT_PROBE, str(path)], capture_output=True, text=True, env=_clean_env(), cwd="/")
+    assert proc.returncode in (0, 13), proc.stderr
+    return proc.returncode == 0
 

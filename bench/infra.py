@@ -76,7 +76,7 @@ def pid_alive(pid: int) -> bool:
 class stop_on_error:
     """Context manager: if the block raises, stop the process (no orphan when a readiness wait fails)."""
 
-    def __init__(self, proc: "Proc"):
+    def __init__(self, proc: Proc):
         self.proc = proc
 
     def __enter__(self):
@@ -286,7 +286,7 @@ class Unbound:
         self.conf.write_text("\n".join(lines) + "\n")
         self.proc: Proc | None = None
 
-    def start(self) -> "Unbound":
+    def start(self) -> Unbound:
         self.proc = Proc("unbound", [UNBOUND, "-d", "-c", str(self.conf)], self.work / "unbound.stderr")
         with stop_on_error(self.proc):
             poll(self._ready, 15, f"unbound on port {self.port}")
@@ -294,9 +294,9 @@ class Unbound:
 
     def _ready(self) -> bool:
         self.proc.check()
+        import dns.exception
         import dns.message
         import dns.query
-        import dns.exception
 
         try:
             reply = dns.query.udp(dns.message.make_query("ready.bench.test", "TXT"), "127.0.0.1", port=self.port,
@@ -485,7 +485,7 @@ def start_postfix(work: Path, sink_port: int, listeners: list[Listener]) -> Post
     post.cmd(POSTFIX, "-c", str(conf), "check")
     post.cmd(POSTFIX, "-c", str(conf), "start")
     for ls in listeners:
-        poll(lambda: port_open(ls.port), 30, f"postfix smtpd on port {ls.port}")
+        poll(lambda ls=ls: port_open(ls.port), 30, f"postfix smtpd on port {ls.port}")
     return post
 
 
@@ -578,7 +578,7 @@ class Brandguard(Milter):
         with stop_on_error(self.proc):
             poll(lambda: self.proc.check() or ready(), 60, f"{self.name} listening")
             for port in self.metrics_ports:
-                poll(lambda: self.proc.check() or port_open(port), 30, f"{self.name} metrics on {port}")
+                poll(lambda port=port: self.proc.check() or port_open(port), 30, f"{self.name} metrics on {port}")
 
     def pids(self):
         return [self.proc.pid] + children_of(self.proc.pid)

@@ -132,7 +132,7 @@ class DkimKey:
     txt: str
 
     @classmethod
-    def generate(cls, domain: str, selector: str = "bench") -> "DkimKey":
+    def generate(cls, domain: str, selector: str = "bench") -> DkimKey:
         with tempfile.TemporaryDirectory() as tmp:
             key = Path(tmp) / "key.pem"
             subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)

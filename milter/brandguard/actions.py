@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from brandguard.model import Action, MessageContext, Reply, Verdict
@@ -32,11 +33,13 @@ def safe_header_value(value: str, limit: int = 900) -> str:
     return _UNSAFE.sub(" ", text).strip()[:limit]
 
 
-def strip_list(ctx: MessageContext, authserv_id: str | None, claims_our_id=None) -> tuple[tuple[str, int], ...]:
+def strip_list(
+    ctx: MessageContext, authserv_id: str | None, claims_our_id: Callable[[str, str], bool] | None = None,
+) -> tuple[tuple[str, int], ...]:
     """Forged X-Brandguard-* headers, and Authentication-Results claiming our authserv-id."""
     ours = {h.lower() for h in OUR_HEADERS}
     counts: dict[str, int] = {}
-    out = []
+    out: list[tuple[str, int]] = []
     for name, value in ctx.headers:
         key = name.lower()
         counts[key] = counts.get(key, 0) + 1

@@ -1,8 +1,8 @@
 """Address-list parsing that is safe on hostile headers (the stdlib recurses on nested comments)."""
 from __future__ import annotations
 
-from functools import lru_cache
 from email.utils import getaddresses
+from functools import lru_cache
 
 MAX_VALUE_CHARS = 16_384
 MAX_NESTING = 32

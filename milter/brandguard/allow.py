@@ -14,13 +14,18 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from brandguard.errors import ConfigError
+
+if TYPE_CHECKING:
+    from brandguard.cli import Subcommands
 
 EXIT_OK, EXIT_FAIL, EXIT_CONFIG = 0, 1, 2
 DEFAULT_SETTINGS = Path("/etc/brandguard/settings.yaml")
@@ -45,7 +50,7 @@ def _yaml() -> YAML:
     return y
 
 
-def policy_path(args) -> Path:
+def policy_path(args: argparse.Namespace) -> Path:
     """--policy, else the policy named by the settings (--config, else /etc/brandguard/settings.yaml)."""
     if args.policy:
         return Path(args.policy).resolve()
@@ -125,9 +130,9 @@ def add_entry(text: str | None, entry: CommentedMap, where: Path) -> tuple[str, 
     return out.getvalue(), True
 
 
-def _identity(entry) -> tuple:
-    def norm(v):
-        return "all" if v in (None, "all") else tuple(sorted(str(x).lower() for x in v))
+def _identity(entry: dict[str, Any]) -> tuple[str | tuple[str, ...], str | tuple[str, ...], str]:
+    def norm(v: Iterable[object] | None) -> str | tuple[str, ...]:
+        return "all" if v is None or v == "all" else tuple(sorted(str(x).lower() for x in v))
     return norm(entry.get("sender_domain")), norm(entry.get("brands")), str(entry.get("expires") or "")
 
 
@@ -148,7 +153,7 @@ def write_atomically(path: Path, text: str, like: Path) -> None:
         raise
 
 
-def reload_daemon(args, new_file: bool = False) -> tuple[int, str]:
+def reload_daemon(args: argparse.Namespace, new_file: bool = False) -> tuple[int, str]:
     """SIGHUP from --pidfile, else `systemctl reload brandguard` when systemd runs; else rely on the file watch."""
     # The daemon's file watch covers the folders its policy files are in: a first file in local.d is not seen.
     watch = ("send the daemon SIGHUP: it does not watch local.d until a file there was loaded" if new_file else
@@ -170,7 +175,7 @@ def reload_daemon(args, new_file: bool = False) -> tuple[int, str]:
     return EXIT_OK, f"no daemon signalled (no --pidfile, no systemd); {watch}"
 
 
-def cmd_allow(args) -> int:
+def cmd_allow(args: argparse.Namespace) -> int:
     from brandguard.policy.loader import load_policy
 
     policy = policy_path(args)
@@ -218,7 +223,7 @@ def _restore(target: Path, before: str | None, created_dir: bool) -> None:
         write_atomically(target, before, like=target)
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subcommands) -> argparse.ArgumentParser:
     """Add `allow` to brandguard's command line."""
     wrap = textwrap.fill
     a = subparsers.add_parser(

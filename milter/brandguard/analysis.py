@@ -23,21 +23,27 @@ import struct
 import threading
 import time
 from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
 
 from brandguard.errors import AnalysisCrashed
 
+if TYPE_CHECKING:
+    from brandguard.model import MessageContext
+    from brandguard.pipeline import Outcome, Pipeline, PolicyStore
+
 log = logging.getLogger("brandguard")
 _PID = struct.Struct("!i")
+LookupEvent = tuple[str, float, str | None]  # Metrics.on_dns_lookup's arguments: rtype, seconds, error kind
 
 
-class LookupLog(list):
+class LookupLog(list[LookupEvent]):
     """The DNS lookups of the message in hand (the resolver's on_lookup), replayed into the milter's metrics."""
 
-    def __call__(self, *event) -> None:
-        self.append(event)
+    def __call__(self, rtype: str, seconds: float, error_kind: str | None) -> None:
+        self.append((rtype, seconds, error_kind))
 
 
-def _serve(conn: Connection, pipeline, store, lookups: LookupLog) -> None:
+def _serve(conn: Connection, pipeline: Pipeline, store: PolicyStore, lookups: LookupLog) -> None:
     """An analysis process: answer (outcome, DNS lookups) for each (policy hash, context) until EOF."""
     wanted = store.current.hash
     while True:
@@ -50,6 +56,7 @@ def _serve(conn: Connection, pipeline, store, lookups: LookupLog) -> None:
             if store.current.hash != policy_hash:
                 store.reload()
         lookups.clear()
+        reply: tuple[bool, Outcome | str, list[LookupEvent]]
         try:
             reply = (True, pipeline.process(ctx), lookups)
         except Exception as exc:  # answered in the milter process, through its one catch-all
@@ -64,7 +71,7 @@ def _serve(conn: Connection, pipeline, store, lookups: LookupLog) -> None:
             return
 
 
-def _spawner(ctl: socket.socket, pipeline, store, lookups: LookupLog) -> None:
+def _spawner(ctl: socket.socket, pipeline: Pipeline, store: PolicyStore, lookups: LookupLog) -> None:
     """Fork one analysis process per socket received on `ctl`, answer its pid; exit when the milter is gone."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps them
     while True:
@@ -96,7 +103,7 @@ class _Worker:
 class AnalysisPool:
     """`count` analysis processes; `analyse()` runs one message in an idle one, waiting at most `timeout`."""
 
-    def __init__(self, count: int, pipeline, store, lookups: LookupLog):
+    def __init__(self, count: int, pipeline: Pipeline, store: PolicyStore, lookups: LookupLog):
         """`pipeline` analyses in the child processes; its resolver reports to `lookups`."""
         self.count, self.pipeline, self.store, self.lookups = count, pipeline, store, lookups
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
@@ -130,10 +137,13 @@ class AnalysisPool:
         ours, theirs = socket.socketpair()
         try:
             with self._ctl_lock:
-                socket.send_fds(self._ctl, [b"w"], [theirs.fileno()])
+                ctl = self._ctl
+                if ctl is None:  # close() ran: a process lost at shutdown is not replaced
+                    raise AnalysisCrashed("the analysis pool is closed")
+                socket.send_fds(ctl, [b"w"], [theirs.fileno()])
                 data = b""
                 while len(data) < _PID.size:
-                    chunk = self._ctl.recv(_PID.size - len(data))
+                    chunk = ctl.recv(_PID.size - len(data))
                     if not chunk:
                         raise AnalysisCrashed("the analysis spawner is gone")
                     data += chunk
@@ -143,7 +153,7 @@ class AnalysisPool:
         self.pids.add(worker.pid)
         return worker
 
-    def analyse(self, ctx, timeout: float):
+    def analyse(self, ctx: MessageContext, timeout: float) -> tuple[Outcome, list[LookupEvent]] | None:
         """(outcome, DNS lookups) of `ctx`; None when no answer came within `timeout` (the process is replaced).
 
         Raises AnalysisCrashed when the analysis failed or its process died on it (it is replaced). A process

@@ -4,11 +4,18 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING
 
 from brandguard.model import MessageContext
 from brandguard.pipeline import Outcome, Pipeline, PolicyStore
 from brandguard.settings import Settings
+
+if TYPE_CHECKING:
+    from brandguard.analysis import AnalysisPool
+    from brandguard.auth.dns import LookupObserver
+    from brandguard.metrics import Metrics
+    from brandguard.policy.loader import Policy
 
 log = logging.getLogger("brandguard")
 HARD_DEADLINE_SLACK = 1.0  # seconds past message_time_budget before the milter gives up on an analysis
@@ -22,23 +29,24 @@ class App:
     pipeline's tests, which are not the daemon.
     """
 
-    def __init__(self, settings: Settings, *, with_dns: bool = True, metrics=None, trust_authres: str | None = None):
+    def __init__(self, settings: Settings, *, with_dns: bool = True, metrics: Metrics | None = None,
+                 trust_authres: str | None = None):
         self.settings = settings
         self.metrics = metrics
         self.ready = threading.Event()  # set by the runner once the milter socket listens
         self.store = PolicyStore(settings.policy, on_reload=self._on_reload)
         self._with_dns, self._trust_authres = with_dns, trust_authres
         self.pipeline = self._pipeline(metrics.on_dns_lookup if metrics is not None else None, metrics)
-        self._analysis = None  # the AnalysisPool, once start_analysis() ran
+        self._analysis: AnalysisPool | None = None  # once start_analysis() ran
         self._inflight = 0
         self._transactions = 0  # SMTP transactions between MAIL FROM and end-of-message/abort
         self.stopping = False  # set at shutdown: new transactions are answered 4xx
         self._inflight_lock = threading.Condition()
         if metrics is not None:
-            self._declare_labels()
+            self._declare_labels(metrics)
             metrics.policy_loaded(self.store.current.hash, True)
 
-    def _pipeline(self, on_lookup, metrics) -> Pipeline:
+    def _pipeline(self, on_lookup: LookupObserver | None, metrics: Metrics | None) -> Pipeline:
         authenticator = None
         if self._with_dns:
             from brandguard.auth import Authenticator, make_resolver
@@ -67,18 +75,18 @@ class App:
         """True once a lost analysis process could not be replaced: only a restart brings the pool back."""
         return self._analysis is not None and self._analysis.broken
 
-    def _declare_labels(self) -> None:
+    def _declare_labels(self, metrics: Metrics) -> None:
         policy = self.store.current
         from brandguard.checks import registry
 
-        self.metrics.set_label_sets(checks=registry.names(), rules=policy.rule_ids + registry.names() + ["budget-exceeded"],
-                                    brands=policy.brand_ids)
+        metrics.set_label_sets(checks=registry.names(), rules=policy.rule_ids + registry.names() + ["budget-exceeded"],
+                               brands=policy.brand_ids)
 
-    def _on_reload(self, policy, ok: bool) -> None:
+    def _on_reload(self, policy: Policy, ok: bool) -> None:
         if self.metrics is not None:
             self.metrics.policy_loaded(policy.hash, ok)
             if ok:
-                self._declare_labels()
+                self._declare_labels(self.metrics)
 
     def reload(self) -> tuple[bool, str]:
         """Reload the policy; the analysis processes follow at their next message (the policy hash travels with it)."""
@@ -92,22 +100,23 @@ class App:
         milter timeout, and the analysis process is killed and replaced. Waiting for a free analysis process
         counts against the same deadline.
         """
-        if self._analysis is None:
+        pool = self._analysis  # read once: stop_analysis() may clear it meanwhile
+        if pool is None:
             return self.pipeline.process(ctx)
         with self._inflight_lock:
             self._inflight += 1
         try:
-            cm = self.metrics.in_flight() if self.metrics is not None else nullcontext()
+            cm: AbstractContextManager[None] = self.metrics.in_flight() if self.metrics is not None else nullcontext()
             with cm:
-                return self._process_elsewhere(ctx, self.settings.message_time_budget + HARD_DEADLINE_SLACK)
+                return self._process_elsewhere(pool, ctx, self.settings.message_time_budget + HARD_DEADLINE_SLACK)
         finally:
             with self._inflight_lock:
                 self._inflight -= 1
                 self._inflight_lock.notify_all()
 
-    def _process_elsewhere(self, ctx: MessageContext, limit: float) -> Outcome:
+    def _process_elsewhere(self, pool: AnalysisPool, ctx: MessageContext, limit: float) -> Outcome:
         # the analysis process ran the pipeline without metrics: record here what it would have
-        answer = self._analysis.analyse(ctx, limit)
+        answer = pool.analyse(ctx, limit)
         if answer is None:
             return self._too_late(ctx)
         outcome, lookups = answer

@@ -6,12 +6,24 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from brandguard import __version__
 from brandguard.errors import ConfigError
 
+if TYPE_CHECKING:
+    from brandguard.http import MetricsServer
+
 EXIT_OK, EXIT_FAIL, EXIT_CONFIG = 0, 1, 2
+Command = Callable[[argparse.Namespace], int]  # what each subparser's `func` default is
+
+
+class Subcommands(Protocol):
+    """What add_subparsers() returns, as the admin commands' add_parser() use it."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
 
 
 def _setup_logging(fmt: str = "text", level: str = "info") -> None:
@@ -19,7 +31,7 @@ def _setup_logging(fmt: str = "text", level: str = "info") -> None:
     logging.basicConfig(level=getattr(logging, level.upper()), format=style, stream=sys.stderr, force=True)
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from brandguard.adapter.runner import Runner, cap_malloc_arenas
 
     cap_malloc_arenas()
@@ -41,9 +53,9 @@ def cmd_run(args) -> int:
     app = App(settings, metrics=metrics, with_dns=not args.no_dns)
     runner = Runner(app)
     runner.open()
-    servers = []
+    servers: list[MetricsServer] = []
 
-    def start_http():
+    def start_http() -> None:
         # after the analysis processes are forked, so that none inherits the HTTP server's thread
         if metrics is not None:
             from brandguard.http import MetricsServer
@@ -66,13 +78,13 @@ def cmd_run(args) -> int:
             server.stop()
 
 
-def cmd_scan(args) -> int:
+def cmd_scan(args: argparse.Namespace) -> int:
     from brandguard.scan import scan_main
 
     return scan_main(args)
 
 
-def cmd_check(args) -> int:
+def cmd_check(args: argparse.Namespace) -> int:
     from brandguard.policy.loader import load_policy
     from brandguard.settings import load_settings
 
@@ -123,7 +135,7 @@ def _looks_like_settings(path: Path) -> bool:
     return isinstance(data, dict) and bool({"milter", "on_error", "policy", "auth", "metrics"} & set(data))
 
 
-def cmd_schema(args) -> int:
+def cmd_schema(args: argparse.Namespace) -> int:
     from brandguard.policy.schema import PolicyFile
     from brandguard.settings import Settings
 
@@ -180,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _extra_commands():
+def _extra_commands() -> list[Callable[[Subcommands], object]]:
     """Admin commands live in their own modules; each adds its subparser."""
     from brandguard import allow, evaluate, quarantine
 
@@ -192,8 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command != "run":
         _setup_logging("text", "warning")
+    func: Command = args.func
     try:
-        return args.func(args)
+        return func(args)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

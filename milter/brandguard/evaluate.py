@@ -1,6 +1,7 @@
 """`brandguard eval`: the offline pipeline over a labelled corpus; per-label rates, targets, misses, JSON and PNG."""
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import json
@@ -12,9 +13,15 @@ import time
 from collections import Counter
 from multiprocessing import Pool
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-ACTIONS = ("accept", "tag", "quarantine", "reject", "error")
-_RANK = {"accept": 0, "error": 0, "tag": 1, "quarantine": 2, "reject": 3}
+from brandguard.evalreport import ACTIONS, RANK, BrandRate, InternalErrors, Report, Row, Target, plot, reached, render
+
+if TYPE_CHECKING:
+    from brandguard.app import App
+    from brandguard.cli import Subcommands
+    from brandguard.policy.catalogue import Catalogue
+
 LURES = {"callback_lure", "payment_lure", "credential_lure", "remote_access_lure", "reward_lure", "action_lure"}
 # (id, group, at least this action, op, threshold); groups are defined in _groups()
 TARGETS = (
@@ -29,7 +36,13 @@ TARGETS = (
 )
 _EN = re.compile(r"\b(?:the|and|your|you|to|of|is|for|this|we|please|account)\b", re.I)
 
-_APP = None  # one scanner per worker process
+_APP: App | None = None  # one scanner per worker process
+
+
+def _app() -> App:
+    if _APP is None:
+        raise RuntimeError("eval worker used before _init() built its scanner")
+    return _APP
 
 
 def _init(config: str | None, policy: str | None, trust: str | None) -> None:
@@ -40,15 +53,15 @@ def _init(config: str | None, policy: str | None, trust: str | None) -> None:
     _APP = build_scanner(config, policy, trust_authres=trust)
 
 
-def _scan(item: tuple[str, str, str, str]) -> dict:
+def _scan(item: tuple[str, str, str, str]) -> Row:
     """One labelled file → a row; anything that goes wrong is an error row, never an exception."""
     from brandguard.scan import scan_bytes
 
     root, path, label, brand = item
-    row = {"path": path, "label": label, "brand": brand, "half": half(path), "vendor_mail": path.startswith("vendor/")}
+    row: Row = {"path": path, "label": label, "brand": brand, "half": half(path), "vendor_mail": path.startswith("vendor/")}
     try:
         data = (Path(root) / path).read_bytes()
-        outcome = scan_bytes(_APP, data)
+        outcome = scan_bytes(_app(), data)
     except Exception as exc:  # noqa: BLE001 - unreadable or unparseable mail is a result, not a crash
         from brandguard.errors import NotMailError
 
@@ -62,7 +75,7 @@ def _scan(item: tuple[str, str, str, str]) -> dict:
             "checks": sorted({f"{f.check}/{f.outcome}" for f in v.findings}),
             "top": [f"{f.check}/{f.outcome}" + (f"[{f.brand}]" if f.brand else "") + f": {f.evidence[:100]}"
                     for f in ranked[:4]], "ms": round(outcome.seconds * 1000, 1), "degraded": list(v.degraded)}
-    if label != "ham" and _RANK[row["action"]] < 2:
+    if label != "ham" and RANK[row["action"]] < 2:
         try:
             row["reason"] = _reason(row, data)
         except Exception as exc:  # noqa: BLE001 - the diagnosis is a convenience; the verdict is what counts
@@ -70,15 +83,16 @@ def _scan(item: tuple[str, str, str, str]) -> dict:
     return row
 
 
-def _reason(row: dict, data: bytes) -> str:
+def _reason(row: Row, data: bytes) -> str:
     """Why a lure was not quarantined, by heuristic, so that misses can be read by category."""
     from brandguard import content
     from brandguard.checks._lexicon import FORWARD_SUBJECT
     from brandguard.mailfile import context_from_bytes
 
-    cat = _APP.store.current.catalogue
-    settings = _APP.settings.content
-    ctx = context_from_bytes(data, limit=_APP.settings.body_scan_limit)
+    app = _app()
+    cat = app.store.current.catalogue
+    settings = app.settings.content
+    ctx = context_from_bytes(data, limit=app.settings.body_scan_limit)
     # without OCR: the question is what the message shows as text
     c = content.extract(ctx, settings.model_copy(update={"ocr": settings.ocr.model_copy(update={"enabled": False})}))
     text = " ".join(t.text for t in c.texts)
@@ -111,11 +125,7 @@ def half(path: str) -> str:
     return "even" if hashlib.sha256(path.encode()).digest()[0] % 2 == 0 else "odd"
 
 
-def reached(row: dict, action: str) -> bool:
-    return _RANK[row["action"]] >= _RANK[action] and row["action"] != "error"
-
-
-def _groups(row: dict, vendors: frozenset[str]) -> set[str]:
+def _groups(row: Row, vendors: frozenset[str]) -> set[str]:
     out = {row["label"]}
     if row["label"] == "brand_impersonation" and row["brand"] in vendors:
         out.add("impersonation_vendor")
@@ -124,10 +134,10 @@ def _groups(row: dict, vendors: frozenset[str]) -> set[str]:
     return out
 
 
-def targets(rows: list[dict], vendors: frozenset[str]) -> list[dict]:
+def targets(rows: list[Row], vendors: frozenset[str]) -> list[Target]:
     out = []
     for tid, group, action, op, threshold in TARGETS:
-        entry = {"id": tid, "group": group, "action": f"{action} or more", "op": op, "threshold": threshold}
+        entry: Target = {"id": tid, "group": group, "action": f"{action} or more", "op": op, "threshold": threshold}
         for part in ("all", "even", "odd"):
             members = [r for r in rows if group in _groups(r, vendors) and part in ("all", r["half"])]
             hits = sum(reached(r, action) for r in members)
@@ -139,19 +149,19 @@ def targets(rows: list[dict], vendors: frozenset[str]) -> list[dict]:
     return out
 
 
-def vendor_brands(catalogue) -> frozenset[str]:
+def vendor_brands(catalogue: Catalogue) -> frozenset[str]:
     """Ids of the brands defined in the catalogue's 10-vendors.yaml (the tech-support vendors)."""
     return frozenset(b.id for b in catalogue.brands.values() if "10-vendors" in b.source)
 
 
-def summarise(rows: list[dict], vendors: frozenset[str]) -> dict:
-    labels: dict[str, dict] = {}
+def summarise(rows: list[Row], vendors: frozenset[str]) -> Report:
+    labels: dict[str, dict[str, float]] = {}
     for name, members in [(lab, [r for r in rows if r["label"] == lab]) for lab in sorted({r["label"] for r in rows})] + [
             ("ham:vendor", [r for r in rows if r["vendor_mail"]])]:
         count = Counter(r["action"] for r in members)
         labels[name] = {"n": len(members), **{a: count[a] for a in ACTIONS},
                         **{f"{a}_frac": round(count[a] / max(1, len(members)), 4) for a in ACTIONS}}
-    brands: dict[str, dict] = {}
+    brands: dict[str, BrandRate] = {}
     for r in rows:
         if r["label"] != "ham" and r["brand"]:
             b = brands.setdefault(r["brand"], {"n": 0, "tag": 0, "quarantine": 0, "vendor": r["brand"] in vendors})
@@ -170,7 +180,7 @@ def summarise(rows: list[dict], vendors: frozenset[str]) -> dict:
             "internal_errors": internal_errors(rows)}
 
 
-def internal_errors(rows: list[dict]) -> dict:
+def internal_errors(rows: list[Row]) -> InternalErrors:
     """Files on which brandguard itself failed: an exception outside every guarded step, or a guarded step
     (check, extractor, auth method) that raised. Not-mail and unreadable files are not counted here."""
     bad = [r for r in rows if r.get("internal_error") or r.get("degraded")]
@@ -180,76 +190,13 @@ def internal_errors(rows: list[dict]) -> dict:
                       for r in bad[:50]]}
 
 
-def render(report: dict, out=None) -> None:
-    p = lambda *a: print(*a, file=out or sys.stdout)  # noqa: E731
-    p(f"{report['meta']['files']} files ({report['meta']['split']}), policy {report['meta']['policy_hash']}, "
-      f"{report['meta']['seconds']:.1f}s with {report['meta']['jobs']} jobs\n")
-    p(f"{'label':<22}{'n':>6}" + "".join(f"{a:>12}" for a in ACTIONS))
-    for name, s in report["labels"].items():
-        p(f"{name:<22}{s['n']:>6}" + "".join(f"{s[a]:>5} {s[a + '_frac']:>6.1%}" for a in ACTIONS))
-    p("\nrecall per brand (tag+ / quarantine+): top brands, then the vendors of 10-vendors.yaml")
-    brands = report["brands"]
-    top = sorted(brands, key=lambda b: (-brands[b]["n"], b))[:15]
-    for b in top + sorted(x for x in brands if brands[x]["vendor"] and x not in top):
-        s, n = brands[b], max(1, brands[b]["n"])
-        rates = f"tag+ {s['tag'] / n:>6.1%}  quarantine+ {s['quarantine'] / n:>6.1%}" if s["n"] else "no files"
-        p(f"  {b:<20}{s['n']:>5}  {rates}" + ("  (vendor)" if s["vendor"] else ""))
-    for title, worst in (("quarantined or rejected", True), ("tagged", False)):
-        fps = [r for r in report["false_positives"] if reached(r, "quarantine") is worst]
-        p(f"\nfalse positives: ham {title}: {len(fps)}")
-        for r in fps:
-            p(f"  {r['action']:<10} {r['score']:>6.2f} {r['path']}  " + " | ".join(r["top"][:3]))
-    p(f"\nmisses (callback below quarantine, impersonation below tag): {len(report['misses'])}")
-    for r in report["misses"]:
-        p(f"  {r['label'][6:]:<14} {r['action']:<6} {r['score']:>6.2f} {r['path']} [{r['brand']}] "
-          f"{r.get('reason', '')}" + ("  -- " + " | ".join(r["top"][:2]) if r["top"] else ""))
-    for label, reasons in report["miss_reasons"].items():
-        p(f"\nwhy {label} was not quarantined (by heuristic):")
-        for reason, n in reasons.items():
-            p(f"  {n:>5}  {reason}")
-    errors = report["internal_errors"]
-    p(f"\ninternal errors (files where brandguard failed, wholly or in one step): {errors['n']}"
-      + (f"  by step: {errors['steps']}" if errors["n"] else ""))
-    for f in errors["files"][:20]:
-        p(f"  {f['path']}  {f['error'] or 'degraded: ' + ','.join(f['degraded'])}")
-    p("\ntargets (all / even half / odd half):")
-    for t in report["targets"]:
-        p(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['id']:<34}{t['value']:>8.2%} {t['op']} {t['threshold']:.1%}"
-          f"   even {t['even_value']:.2%} ({t['even_hits']}/{t['even_n']})  odd {t['odd_value']:.2%} "
-          f"({t['odd_hits']}/{t['odd_n']})")
-
-
-def plot(rows: list[dict], thresholds, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    groups = {"ham (corpus)": [r for r in rows if r["label"] == "ham" and not r["vendor_mail"]],
-              "ham (vendor)": [r for r in rows if r["vendor_mail"]]}
-    groups |= {lab: [r for r in rows if r["label"] == lab] for lab in ("brand_impersonation", "brand_callback")}
-    fig, axes = plt.subplots(len(groups), 1, figsize=(9, 2.2 * len(groups)), sharex=True)
-    bins = [x * 0.5 for x in range(0, 81)]
-    for ax, (name, members) in zip(axes, groups.items()):
-        ax.hist([min(r["score"], 39.9) for r in members], bins=bins, color="tab:blue")
-        ax.set_yscale("log")
-        ax.set_title(f"{name} (n={len(members)})", fontsize=9)
-        for t, colour in ((thresholds.tag, "gold"), (thresholds.quarantine, "orange"), (thresholds.reject, "red")):
-            ax.axvline(t, color=colour, linestyle="--", linewidth=1)
-    axes[-1].set_xlabel("score (clipped at 40); dashed: tag, quarantine, reject thresholds")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
 def read_labels(path: Path, split: str) -> list[tuple[str, str, str]]:
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     return [(r["path"], r["label"], r.get("brand", "")) for r in rows if split == "all" or r.get("split") == split]
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from brandguard.scan import build_scanner
 
     try:
@@ -263,7 +210,7 @@ def run(args) -> int:
     app = build_scanner(args.config, args.policy, trust_authres=args.trust_authres)  # validates the policy first
     policy = app.store.current
     jobs = max(1, args.jobs or os.cpu_count() or 1)
-    start, rows = time.monotonic(), []
+    start, rows = time.monotonic(), list[Row]()
     work = [(str(args.root), p, lab, b) for p, lab, b in items]
     with Pool(jobs, initializer=_init, initargs=(args.config, args.policy, args.trust_authres)) as pool:
         last = 0.0
@@ -288,7 +235,7 @@ def run(args) -> int:
     return 1 if report["internal_errors"]["n"] or any(r["action"] == "error" for r in rows) else 0
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers: Subcommands) -> None:
     e = subparsers.add_parser("eval", help="measure detection on a labelled corpus (offline)",
                               description="Scan every file of a labelled corpus with the offline pipeline on all cores; "
                                           "print rates per label and brand, targets, false positives and misses.")

@@ -6,8 +6,10 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from email.header import decode_header, make_header
+from typing import Any
 
 from brandguard.errors import QuarantineError
 
@@ -15,6 +17,8 @@ from brandguard.errors import QuarantineError
 QUEUE_ID = re.compile(r"^[0-9A-Za-z]{6,20}$")
 # C0/C1 controls (terminal escapes), bidi overrides (text that displays as something else), undecodable bytes.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\udc80-\udcff]")
+# One object of `postqueue -j`'s output: Postfix's JSON, read as it comes (queue_id, sender, recipients, ...).
+QueueEntry = dict[str, Any]
 
 
 @dataclass
@@ -34,9 +38,9 @@ class Held:
     headers: list[tuple[str, str]] = field(default_factory=list, repr=False)
 
     @classmethod
-    def from_queue(cls, entry: dict, headers: list[tuple[str, str]]) -> "Held":
+    def from_queue(cls, entry: QueueEntry, headers: list[tuple[str, str]]) -> Held:
         """From one postqueue -j object and the message's headers."""
-        first = {}
+        first: dict[str, str] = {}
         for name, value in headers:
             first.setdefault(name.lower(), value)
         try:
@@ -54,9 +58,9 @@ class Held:
         """brandguard held it: its verdict says quarantine (a monitor-mode "would-quarantine" is not held)."""
         return (self.verdict or "").strip() == "quarantine"
 
-    def record(self) -> dict:
+    def record(self) -> dict[str, object]:
         out = {k: v for k, v in asdict(self).items() if k != "headers"}
-        out["arrived"] = dt.datetime.fromtimestamp(self.arrival_time, dt.timezone.utc).isoformat(timespec="seconds")
+        out["arrived"] = dt.datetime.fromtimestamp(self.arrival_time, dt.UTC).isoformat(timespec="seconds")
         return {**out, "brandguard": self.ours}
 
 
@@ -73,13 +77,13 @@ def _decoded(raw: str) -> str:
 
 def clean(text: str) -> str:
     """Printable text only: held mail is attacker-written and must not drive the admin's terminal."""
-    def escape(m: re.Match) -> str:
+    def escape(m: re.Match[str]) -> str:
         c = ord(m.group())
         return f"\\x{c & 0xff:02x}" if c < 0x100 or c >= 0xdc80 else f"\\u{c:04x}"
     return _CONTROL.sub(escape, text)
 
 
-def parse_postqueue_json(out: str) -> list[dict]:
+def parse_postqueue_json(out: str) -> list[QueueEntry]:
     """postqueue -j prints one JSON object per queued message."""
     try:
         return [json.loads(line) for line in out.splitlines() if line.strip()]
@@ -105,7 +109,8 @@ def parse_headers(text: str) -> list[tuple[str, str]]:
 class PostfixQueue:
     """postqueue, postcat and postsuper against one Postfix configuration directory (root needed)."""
 
-    def __init__(self, config_dir: str = "/etc/postfix", run=None):
+    def __init__(self, config_dir: str = "/etc/postfix",
+                 run: Callable[..., subprocess.CompletedProcess[bytes]] | None = None) -> None:
         self.config_dir = config_dir
         self._run = run or subprocess.run
 
@@ -139,7 +144,7 @@ class PostfixQueue:
             out.append(Held.from_queue(q, headers))
         return out
 
-    def entries(self, queue_name: str | None = None) -> list[dict]:
+    def entries(self, queue_name: str | None = None) -> list[QueueEntry]:
         """postqueue -j objects, of one queue (hold, incoming, active, deferred) or of all."""
         out = parse_postqueue_json(self._cmd("postqueue", "-j").decode("utf-8", errors="replace"))
         return [q for q in out if queue_name is None or q.get("queue_name") == queue_name]

@@ -123,7 +123,7 @@ class MetricsServer:
             self._thread.join()
         self._server = self._thread = None
 
-    def __enter__(self) -> "MetricsServer":
+    def __enter__(self) -> MetricsServer:
         self.start()
         return self
 

@@ -5,9 +5,10 @@ import platform
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar, cast
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client import PlatformCollector, ProcessCollector
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, PlatformCollector, ProcessCollector
+from prometheus_client.metrics import MetricWrapperBase
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandguard import __version__
@@ -25,6 +26,7 @@ ERROR_STAGES = ("eom", "adapter", "auth", "content", "checks", "policy", "action
 DNS_RTYPES = ("A", "AAAA", "MX", "TXT", "PTR", "CNAME", "NS", OTHER)
 DNS_ERROR_KINDS = ("timeout", "servfail", "nxdomain", "nodata", "budget", OTHER)
 RELOAD_RESULTS = ("success", "failure")
+_M = TypeVar("_M", bound=MetricWrapperBase)
 # milliseconds to tens of seconds: DNS answers, whole-message analysis, slow PDFs
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -39,7 +41,7 @@ class MetricsSettings(BaseModel):
     port: int = Field(9899, ge=0, le=65535, description="TCP port; 0 picks a free port.")
 
 
-def _closed(value: str | None, allowed: Iterable[str]) -> str:
+def _closed(value: str, allowed: Iterable[str]) -> str:
     return value if value in allowed else OTHER
 
 
@@ -104,7 +106,7 @@ class Metrics:
         # the per-message path makes about fifteen of them. The cached object is the one .labels() would
         # return (prometheus never drops children we do not remove). policy_info, which removes children,
         # is not cached.
-        self._children: dict[tuple, object] = {}
+        self._children: dict[tuple[MetricWrapperBase, tuple[str, ...]], MetricWrapperBase] = {}
         self.build_info.labels(version=__version__, python=platform.python_version()).set(1)
         self._predeclare_fixed()
         self.set_label_sets(checks=checks, rules=rules, brands=brands)
@@ -146,12 +148,12 @@ class Metrics:
             for verdict in ACTIONS:
                 self.brand_claims.labels(brand=brand, verdict=verdict)
 
-    def _child(self, metric, *values: str):
+    def _child(self, metric: _M, *values: str) -> _M:
         key = (metric, values)
         child = self._children.get(key)
         if child is None:
             child = self._children[key] = metric.labels(*values)
-        return child
+        return cast(_M, child)  # a child of `metric`, which .labels() types as the metric's own class
 
     # --- per message -------------------------------------------------------------------
 

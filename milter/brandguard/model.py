@@ -7,7 +7,7 @@ from enum import Enum
 from functools import cached_property
 
 
-class Action(str, Enum):
+class Action(str, Enum):  # noqa: UP042 - StrEnum would change str() and format() of members
     """What the policy decided for a message; ordered by severity."""
 
     ACCEPT = "accept"
@@ -20,14 +20,14 @@ class Action(str, Enum):
         return _RANK[self]
 
     @classmethod
-    def worst(cls, *actions: "Action") -> "Action":
+    def worst(cls, *actions: Action) -> Action:
         return max(actions, key=lambda a: a.rank, default=cls.ACCEPT)
 
 
 _RANK = {Action.ACCEPT: 0, Action.TAG: 1, Action.QUARANTINE: 2, Action.REJECT: 3}
 
 
-class Mode(str, Enum):
+class Mode(str, Enum):  # noqa: UP042 - StrEnum would change str() and format() of members
     """Enforce applies terminal actions; monitor only writes what would have happened."""
 
     ENFORCE = "enforce"

@@ -5,14 +5,16 @@ import dataclasses
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from brandguard import actions
 from brandguard.attribution import EMPTY, Attribution, attribute
 from brandguard.auth.authres import build_header, claims_our_id, from_trusted_headers
 from brandguard.checks import registry
-from brandguard.checks.base import CheckInput
+from brandguard.checks.base import Check, CheckInput
 from brandguard.content import Content, extract
 from brandguard.errors import BudgetExceeded, PolicyError
 from brandguard.isolation import Guard
@@ -20,13 +22,21 @@ from brandguard.model import Action, AuthResults, Finding, MessageContext, Mode,
 from brandguard.policy import engine
 from brandguard.policy.loader import Policy, load_policy
 
+if TYPE_CHECKING:  # only the daemon and `scan` with DNS need these imported
+    from brandguard.auth.authenticator import Authenticator
+    from brandguard.metrics import Metrics
+    from brandguard.settings import Settings
+
 log = logging.getLogger("brandguard")
+T = TypeVar("T")
+# the policy files' (path, mtime_ns, size), None for a file that could not be read
+_Stamp = tuple[tuple[str, int | None, int | None], ...]
 
 
 class PolicyStore:
     """Holds the current policy; reloads validate fully and swap atomically, keeping the last good one."""
 
-    def __init__(self, path: str | Path, on_reload=None):
+    def __init__(self, path: str | Path, on_reload: Callable[[Policy, bool], None] | None = None):
         self.path = Path(path)
         self._lock = threading.Lock()
         self._policy = load_policy(self.path)
@@ -37,13 +47,13 @@ class PolicyStore:
     def current(self) -> Policy:
         return self._policy  # one attribute read: atomic, so readers never see a half-swapped policy
 
-    def _fingerprint(self) -> tuple:
+    def _fingerprint(self) -> _Stamp:
         files = set(self._policy.sources) | {self.path}
         # include folders too, so that a first file dropped into an empty local.d/ is noticed
         dirs = {p.parent for p in files} | {(self.path.parent / inc).parent for inc in self._policy.spec.include}
         for folder in dirs:
             files |= set(folder.glob("*.yaml"))
-        stamp = []
+        stamp: list[tuple[str, int | None, int | None]] = []
         for f in sorted(files):
             try:
                 st = f.stat()
@@ -90,8 +100,9 @@ class Outcome:
 class Pipeline:
     """Runs a frozen message through the stages with a time budget between stages."""
 
-    def __init__(self, settings, store: PolicyStore, *, authenticator=None, trust_authres: str | None = None,
-                 metrics=None, clock=time.monotonic):
+    def __init__(self, settings: Settings, store: PolicyStore, *, authenticator: Authenticator | None = None,
+                 trust_authres: str | None = None, metrics: Metrics | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.settings = settings
         self.store = store
         self.authenticator = authenticator
@@ -136,7 +147,7 @@ class Pipeline:
             self.metrics.record_verdict(verdict, seconds, stages)
         return Outcome(verdict, plan, auth, stages, seconds, policy.hash)
 
-    def _timed(self, stages: dict[str, float], name: str, fn, *args):
+    def _timed(self, stages: dict[str, float], name: str, fn: Callable[..., T], *args: object) -> T:
         t = self.clock()
         try:
             return fn(*args)
@@ -163,7 +174,7 @@ class Pipeline:
         return guard.run("attribution", attribute, ctx, auth, content, policy.catalogue, default=EMPTY)
 
     @staticmethod
-    def _run_checks(enabled, inp: CheckInput, policy: Policy, guard: Guard) -> list[Finding]:
+    def _run_checks(enabled: list[Check], inp: CheckInput, policy: Policy, guard: Guard) -> list[Finding]:
         findings: list[Finding] = []
         for check in enabled:
             # a check that raises is left out; the others still judge the message
@@ -191,7 +202,7 @@ class Pipeline:
             return actions.tempfail_plan("analysis took too long; try again later")
         if verdict.error == "check-tempfail":
             return actions.tempfail_plan("brandguard could not complete every check; try again later")
-        authserv_id = self.settings.auth.authserv_id
+        authserv_id = self.settings.auth.authserv_id or ""  # AuthSettings fills it in (this host's name)
         header = build_header(authserv_id, auth) if auth.checked else None
         strip = actions.strip_list(ctx, authserv_id, claims_our_id)
         prefix = policy.spec.tag.subject_prefix

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import re
 import sys
 import textwrap
 import time
+from typing import TYPE_CHECKING
 
 from brandguard.errors import QuarantineError
 from brandguard.holdqueue import QUEUE_ID, Held, PostfixQueue, clean
+
+if TYPE_CHECKING:
+    from brandguard.cli import Command, Subcommands
 
 EXIT_OK, EXIT_FAIL = 0, 1
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
@@ -28,7 +33,7 @@ def parse_age(text: str) -> int:
     return int(m.group(1)) * _UNITS[m.group(2)]
 
 
-def select(messages: list[Held], args, now: float | None = None) -> list[Held]:
+def select(messages: list[Held], args: argparse.Namespace, now: float | None = None) -> list[Held]:
     """The `list` filters; every given filter must match."""
     now = _now() if now is None else now
     out = []
@@ -50,7 +55,7 @@ def select(messages: list[Held], args, now: float | None = None) -> list[Held]:
 
 
 def format_row(m: Held) -> str:
-    arrived = dt.datetime.fromtimestamp(m.arrival_time, dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    arrived = dt.datetime.fromtimestamp(m.arrival_time, dt.UTC).strftime("%Y-%m-%d %H:%M")
     score = f"{m.score:.2f}" if m.score is not None else "-"
     rcpts = m.recipients[0] + (f" +{len(m.recipients) - 1}" if len(m.recipients) > 1 else "") if m.recipients else "-"
     row = (f"{m.queue_id:<14} {arrived}  {score:>6}  {','.join(m.rules) or '-':<28} {','.join(m.brands) or '-':<14} "
@@ -58,7 +63,7 @@ def format_row(m: Held) -> str:
     return clean(row if m.ours else row + "  [not held by brandguard]")
 
 
-def cmd_list(args) -> int:
+def cmd_list(args: argparse.Namespace) -> int:
     held = PostfixQueue(args.config_dir).held()
     shown = sorted(select(held, args), key=lambda m: m.arrival_time)
     if args.json:
@@ -93,7 +98,7 @@ def _find(queue: PostfixQueue, ids: list[str], allow_foreign: bool) -> tuple[lis
     return found, failed
 
 
-def cmd_show(args) -> int:
+def cmd_show(args: argparse.Namespace) -> int:
     queue = PostfixQueue(args.config_dir)
     found, failed = _find(queue, [args.queue_id], allow_foreign=True)
     if failed:
@@ -109,14 +114,15 @@ def cmd_show(args) -> int:
     r = m.record()
     for key in ("queue_id", "arrived", "size", "sender", "recipients", "subject", "verdict", "score", "rules",
                 "brands"):
-        value = ", ".join(r[key]) if isinstance(r[key], list) else r[key]
+        cell = r[key]
+        value = ", ".join(cell) if isinstance(cell, list) else cell
         print(clean(f"{key + ':':<12}{'-' if value in (None, '') else value}"))
     print("-" * 72)
     print(clean(text), end="")
     return EXIT_OK
 
 
-def _act(args, verb: str) -> int:
+def _act(args: argparse.Namespace, verb: str) -> int:
     queue = PostfixQueue(args.config_dir)
     found, failed = _find(queue, args.queue_ids, allow_foreign=args.all)
     done = []
@@ -143,8 +149,8 @@ def _act(args, verb: str) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
-def _guard(func):
-    def run(args) -> int:
+def _guard(func: Command) -> Command:
+    def run(args: argparse.Namespace) -> int:
         try:
             return func(args)
         except QuarantineError as exc:
@@ -173,7 +179,7 @@ def _wrap(text: str) -> str:
     return textwrap.fill(text, 100)
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subcommands) -> argparse.ArgumentParser:
     """Add `quarantine` and its actions to brandguard's command line."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config-dir", "-C", default="/etc/postfix", metavar="DIR",
@@ -222,5 +228,5 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                             description=_wrap(what), epilog=_EPILOG, formatter_class=raw)
         a.add_argument("queue_ids", nargs="+", metavar="ID", help="Postfix queue ids (from `list`)")
         a.add_argument("--all", action="store_true", help="also act on holds brandguard did not make")
-        a.set_defaults(func=_guard(lambda args, verb=verb: _act(args, verb)))
+        a.set_defaults(func=_guard(functools.partial(_act, verb=verb)))
     return q

@@ -1,20 +1,25 @@
 """`brandguard scan`: the milter's pipeline over mail files, as text, JSON lines or an explanation."""
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from brandguard.errors import NotMailError
 from brandguard.mailfile import context_from_bytes
 from brandguard.pipeline import Outcome
 
+if TYPE_CHECKING:
+    from brandguard.app import App
+
 log = logging.getLogger("brandguard")
 
 
 def build_scanner(config: str | None = None, policy: str | None = None, *, dns: bool = False,
-                  trust_authres: str | None = None):
+                  trust_authres: str | None = None) -> App:
     """An App configured for offline scanning (shared by scan, eval and the golden tests)."""
     from brandguard.app import App
     from brandguard.settings import load_settings
@@ -25,12 +30,12 @@ def build_scanner(config: str | None = None, policy: str | None = None, *, dns: 
     return App(settings, with_dns=dns, trust_authres=trust_authres)
 
 
-def scan_bytes(app, data: bytes) -> Outcome:
+def scan_bytes(app: App, data: bytes) -> Outcome:
     ctx = context_from_bytes(data, limit=app.settings.body_scan_limit)
     return app.process(ctx)
 
 
-def outcome_record(name: str, outcome: Outcome) -> dict:
+def outcome_record(name: str, outcome: Outcome) -> dict[str, object]:
     v = outcome.verdict
     return {
         "file": name,
@@ -71,13 +76,13 @@ def explain(name: str, outcome: Outcome, weights: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def error_record(name: str, exc: BaseException) -> dict:
+def error_record(name: str, exc: BaseException) -> dict[str, str]:
     """What a file that could not be scanned yields instead of a verdict."""
     msg = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     return {"file": name, "error": type(exc).__name__, "message": msg[:500]}
 
 
-def scan_main(args) -> int:
+def scan_main(args: argparse.Namespace) -> int:
     app = build_scanner(args.config, args.policy, dns=args.dns, trust_authres=args.trust_authres)
     weights = {n: p.weight for n, p in app.store.current.check_params.items()}
     status = 0
@@ -106,7 +111,7 @@ def scan_main(args) -> int:
     return status
 
 
-def _print_error(args, record: dict) -> None:
+def _print_error(args: argparse.Namespace, record: dict[str, str]) -> None:
     if args.json:
         print(json.dumps(record, ensure_ascii=False))
     else:

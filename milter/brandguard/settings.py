@@ -3,12 +3,21 @@ from __future__ import annotations
 
 import os
 import re
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from brandguard.auth.config import AuthSettings
 from brandguard.content.config import ContentSettings
@@ -38,7 +47,7 @@ def usable_cores() -> int:
     return min(64, max(1, len(os.sched_getaffinity(0))))
 
 
-class OnError(str, Enum):
+class OnError(StrEnum):
     """What Postfix is told when brandguard itself fails on a message."""
 
     TEMPFAIL = "tempfail"
@@ -121,24 +130,28 @@ class Settings(BaseModel):
 
     @field_validator("analysis_processes", mode="before")
     @classmethod
-    def _cores(cls, value):
+    def _cores(cls, value: object) -> object:
         # resolved here, so that everything downstream sees a number
         return usable_cores() if value == "auto" else value
 
     @model_validator(mode="wrap")
     @classmethod
-    def _removed_settings(cls, data, handler):
+    def _removed_settings(cls, data: object, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
         # named with their replacement rather than "unknown key"; every other error is still reported with them
         if not isinstance(data, dict) or not REMOVED.keys() & data.keys():
             return handler(data)
         # reads "file:line: workers: removed in 0.2: use analysis_processes (see docs/CONTRACTS.md)"
-        errors = [{"type": PydanticCustomError("removed_setting", "removed in {version}: {instead} (see docs/CONTRACTS.md)",
-                                               {"version": REMOVED_IN, "instead": REMOVED[key]}),
-                   "loc": (key,), "input": data[key]} for key in REMOVED if key in data]
+        errors: list[InitErrorDetails] = [
+            {"type": PydanticCustomError("removed_setting", "removed in {version}: {instead} (see docs/CONTRACTS.md)",
+                                         {"version": REMOVED_IN, "instead": REMOVED[key]}),
+             "loc": (key,), "input": data[key]} for key in REMOVED if key in data]
         try:
             handler({k: v for k, v in data.items() if k not in REMOVED})
         except ValidationError as exc:
-            errors += exc.errors()
+            # as custom errors with their message as written: from_exception_data cannot rebuild every
+            # built-in type (path_type raised KeyError), and the message is all validation_problems() reads
+            errors += [{"type": PydanticCustomError(e["type"], e["msg"]), "loc": e["loc"], "input": e["input"]}
+                       for e in exc.errors()]
         raise ValidationError.from_exception_data(cls.__name__, errors)
 
 

@@ -17,7 +17,6 @@ from brandguard.pipeline import Pipeline
 from brandguard.settings import OnError, Settings
 
 
-
 class RecordingCtx(_TestCtx):
     """TestCtx whose quarantine raises NotImplemented; record it, and every header change, instead.
 

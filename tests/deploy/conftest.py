@@ -8,10 +8,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from fixtures.prometheus import prometheus_factory  # noqa: F401 - fixture
 
 from brandguard.http import MetricsServer
 from brandguard.metrics import Metrics, MetricsSettings
+from fixtures.prometheus import prometheus_factory  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = ["freemail_brand_claim", "phone_not_official", "lookalike_domain"]

@@ -5,10 +5,10 @@ import math
 from pathlib import Path
 
 import pytest
-from fixtures.support import poll
 
 from brandguard import __version__
 from brandguard.model import Action, AuthResults, DkimSignature, Finding, Mode, RuleHit, SpfResult, Verdict
+from fixtures.support import poll
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +70,7 @@ def test_every_dashboard_query_returns_data_and_renders(metrics, metrics_server,
         return any(math.isfinite(float(s["value"][1])) for s in prom.query(expr))
 
     for title, expr in dashboard_png.panel_queries(DASHBOARD):
-        poll(lambda: finite(expr), 30, f"a finite value for panel {title!r}: {expr}")
+        poll(lambda expr=expr: finite(expr), 30, f"a finite value for panel {title!r}: {expr}")
 
     out = dashboard_png.render(prom.url, tmp_path / "dashboard.png", minutes=2)
     data = out.read_bytes()

@@ -21,7 +21,7 @@ def test_authentication_results_header_is_added_and_right(postfix, brandguard_un
     assert len(ar) == 1, ar  # the forged one claiming our authserv-id is gone
     assert ar[0].startswith(f"{MYHOSTNAME};")
     assert f"spf=pass smtp.mailfrom={SENDER_DOMAIN}" in ar[0]
-    assert f"dmarc=pass" in ar[0] and f"header.from={SENDER_DOMAIN}" in ar[0]
+    assert "dmarc=pass" in ar[0] and f"header.from={SENDER_DOMAIN}" in ar[0]
     assert got["X-Brandguard-Verdict"] == "accept"
 
 

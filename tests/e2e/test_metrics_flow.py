@@ -51,6 +51,6 @@ def test_every_dashboard_panel_has_data_from_real_mail(postfix, brandguard_unix,
     queries = dashboard_png.panel_queries(DASHBOARD)
     assert len(queries) >= 12
     for title, expr in queries:
-        poll(lambda: finite(expr), 30, f"data for panel {title!r}: {expr}")
+        poll(lambda expr=expr: finite(expr), 30, f"data for panel {title!r}: {expr}")
     png = dashboard_png.render(prom.url, tmp_path / "dashboard.png", minutes=2)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

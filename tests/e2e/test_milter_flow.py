@@ -92,7 +92,7 @@ def _data_step_ms(port: int, count: int = 15) -> float:
     """Median time of the DATA step (all header/body/eom milter traffic) over one SMTP session."""
     times = []
     with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
-        for i in range(count):
+        for _ in range(count):
             data = make_message(f"latency {marker()}").as_bytes()
             smtp.mail("alice@example.org")
             smtp.rcpt("bob@example.net")

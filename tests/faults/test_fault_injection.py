@@ -20,6 +20,7 @@ import dns.message
 import dns.query
 import dns.rdatatype
 import pytest
+
 from brandguard.policy.loader import load_policy
 from fixtures.dns import UNBOUND, Zones
 from fixtures.policies import make_policy_dir
@@ -88,7 +89,7 @@ def _message(run: str, i: int, domain: str) -> tuple[str, bytes]:
     return sender, raw
 
 
-def sender_thread(port: int, run: str, work: "queue.Queue[int]", ledger: Ledger, stop: threading.Event) -> None:
+def sender_thread(port: int, run: str, work: queue.Queue[int], ledger: Ledger, stop: threading.Event) -> None:
     """An SMTP client that behaves like a sending MTA: 4xx or a dropped connection means try again."""
     while True:
         try:

@@ -52,7 +52,7 @@ def test_comments_quotes_and_hand_edits_are_kept(policy):
                  "--expires", TOMORROW) == 0
     text = allow_file(policy).read_text()
     assert text.startswith(hand)  # everything that was there, byte for byte
-    assert f"  - sender_domain: [a.example, b.example]\n    brands: all\n    reason: partner  # added" in text
+    assert "  - sender_domain: [a.example, b.example]\n    brands: all\n    reason: partner  # added" in text
     assert f"    expires: {TOMORROW}\n" in text
     assert len(load_policy(policy).spec.allow) == 2
 

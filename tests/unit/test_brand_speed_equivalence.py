@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from brandguard.checks import lookalike_domain as lk
 from brandguard.attribution import _in_local, _local_brands
+from brandguard.checks import lookalike_domain as lk
 from brandguard.checks.suspicious_link import _domain_set, _in_any
 from brandguard.content.names import compact
 from brandguard.content.normalize import _SKELETON_TABLE, _fold_char, skeleton

@@ -103,7 +103,7 @@ def test_stop_releases_the_port_and_is_idempotent():
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=2):
         pass
     with pytest.raises(RuntimeError):
-        srv.port
+        _ = srv.port
 
 
 def test_accepts_a_metrics_object_and_defaults_to_not_ready():

@@ -10,11 +10,28 @@ from pydantic import ValidationError
 
 from brandguard import __version__
 from brandguard.metrics import (
-    ACTIONS, AUTH_METHODS, AUTH_RESULTS, DISPOSITIONS, DNS_ERROR_KINDS, ERROR_STAGES, MODES, STAGES,
-    Metrics, MetricsSettings,
+    ACTIONS,
+    AUTH_METHODS,
+    AUTH_RESULTS,
+    DISPOSITIONS,
+    DNS_ERROR_KINDS,
+    ERROR_STAGES,
+    MODES,
+    STAGES,
+    Metrics,
+    MetricsSettings,
 )
 from brandguard.model import (
-    Action, ArcResult, AuthResults, DkimSignature, DmarcResult, Finding, Mode, RuleHit, SpfResult, Verdict,
+    Action,
+    ArcResult,
+    AuthResults,
+    DkimSignature,
+    DmarcResult,
+    Finding,
+    Mode,
+    RuleHit,
+    SpfResult,
+    Verdict,
 )
 
 CHECKS = ["freemail_brand_claim", "phone_not_official"]

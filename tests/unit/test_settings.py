@@ -71,6 +71,16 @@ def test_removed_process_settings_name_their_replacement_with_the_other_errors(t
     assert not {"workers", "analysis_concurrency"} & set(Settings.model_json_schema()["properties"])
 
 
+def test_removed_setting_next_to_an_error_pydantic_cannot_rebuild_is_still_reported(tmp_path):
+    # path_type errors once raised KeyError in the wrap validator that adds the removed settings' errors
+    p = tmp_path / "settings.yaml"
+    p.write_text("workers: 2\npolicy: [a, b]\n")
+    with pytest.raises(SettingsError) as err:
+        load_settings(p)
+    assert err.value.problems[0] == f"{p}:1: workers: removed in 0.2: use analysis_processes (see docs/CONTRACTS.md)"
+    assert err.value.problems[1].startswith(f"{p}:2: policy: Input is not a valid path")
+
+
 def test_relative_policy_is_resolved_against_settings_file(tmp_path):
     p = tmp_path / "settings.yaml"
     p.write_text("policy: policies/default.yaml\n")

@@ -9,18 +9,23 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import Milter
 import milter as libmilter
 
 from brandguard.adapter.session import Session
 
+if TYPE_CHECKING:
+    from brandguard.app import App
+
 log = logging.getLogger("brandguard")
 
 # Only what the actuator uses: add/change headers (tags, stripping forged ones) and quarantine.
 SHUTDOWN_GRACE = 30.0  # seconds; below systemd's TimeoutStopSec
 HEALTH_INTERVAL = 2.0  # seconds between checks that every lost analysis process was replaced
-FLAGS = Milter.ADDHDRS | Milter.CHGHDRS | Milter.QUARANTINE
+FLAGS: int = Milter.ADDHDRS | Milter.CHGHDRS | Milter.QUARANTINE
 
 
 def sd_notify(message: str) -> None:
@@ -99,7 +104,7 @@ class Waker:
     thread, which may be inside that very Event's lock when the signal arrives.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._r, self._w = os.pipe()
         os.set_blocking(self._r, False)
         os.set_blocking(self._w, False)
@@ -123,7 +128,7 @@ class Waker:
 class Runner:
     """Owns the libmilter main loop in a thread so the Python main thread can take signals."""
 
-    def __init__(self, app):
+    def __init__(self, app: App) -> None:
         self.app = app
         self.settings = app.settings
         self._waker: Waker | None = None
@@ -179,7 +184,7 @@ class Runner:
             if self._waker is not None:
                 self._waker.wake()
 
-    def serve(self, on_ready=None) -> int:
+    def serve(self, on_ready: Callable[[], object] | None = None) -> int:
         """Fork the analysis processes, then run until SIGTERM/SIGINT; SIGHUP reloads the policy. Returns the exit code."""
         self.app.start_analysis()  # while this process has one thread: before libmilter's and on_ready's (metrics HTTP)
         if on_ready:
@@ -205,7 +210,7 @@ class Runner:
                 self.error = RuntimeError("an analysis process could not be replaced")
                 break
             due = watch is not None and time.monotonic() >= next_watch
-            if due:
+            if due and watch is not None:
                 next_watch = time.monotonic() + watch
             if self._reloading or (due and self.app.store.changed()):
                 self._reloading = False
@@ -215,10 +220,10 @@ class Runner:
         return self._shutdown(thread)
 
     # Handlers only set flags; the wakeup fd has already woken the loop.
-    def _on_hup(self, *_):
+    def _on_hup(self, *_: object) -> None:
         self._reloading = True
 
-    def _on_term(self, *_):
+    def _on_term(self, *_: object) -> None:
         self._stopping = True
 
     def _shutdown(self, thread: threading.Thread) -> int:

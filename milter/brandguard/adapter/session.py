@@ -4,13 +4,25 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 
 import Milter
 
 from brandguard.adapter import actuator
+from brandguard.adapter.actuator import CONTINUE, TEMPFAIL
 from brandguard.model import Envelope, MessageContext
 
+if TYPE_CHECKING:
+    from brandguard.app import App
+
 log = logging.getLogger("brandguard")
+_Callback = TypeVar("_Callback", bound=Callable[..., int])
+
+
+def _noreply(callback: _Callback) -> _Callback:
+    """Milter.noreply with its type (pymilter has no type information)."""
+    return cast(_Callback, Milter.noreply(callback))
 
 
 def _text(value: bytes | str) -> str:
@@ -19,11 +31,11 @@ def _text(value: bytes | str) -> str:
     return value
 
 
-class Session(Milter.Base):
+class Session(Milter.Base):  # type: ignore[misc]  # pymilter has no type information
     """One SMTP connection. libmilter runs one thread per connection, so state here is per-thread."""
 
     # Set by the runner before libmilter starts (class attributes: libmilter builds instances itself).
-    app = None
+    app: ClassVar[App]
 
     def __init__(self) -> None:
         super().__init__()
@@ -43,57 +55,58 @@ class Session(Milter.Base):
         self.truncated = False
         self.auth_authen = ""
 
-    @Milter.noreply
-    def connect(self, hostname, family, hostaddr):
+    @_noreply
+    def connect(self, hostname: str | None, family: int,
+                hostaddr: tuple[str, int] | tuple[str, int, int, int] | str | None) -> int:
         self.client_name = hostname or ""
         if isinstance(hostaddr, tuple) and hostaddr:
             self.client_addr = str(hostaddr[0])
         elif isinstance(hostaddr, str) and family != socket.AF_UNIX:
             self.client_addr = hostaddr
-        return Milter.CONTINUE
+        return CONTINUE
 
-    @Milter.noreply
-    def hello(self, heloname):
+    @_noreply
+    def hello(self, heloname: str | None) -> int:
         self.helo_name = heloname or ""
-        return Milter.CONTINUE
+        return CONTINUE
 
-    def envfrom(self, mailfrom, *params):
+    def envfrom(self, mailfrom: bytes | str, *params: bytes | str) -> int:
         # Not @noreply: at shutdown we must be able to refuse a new transaction (Postfix answers 4xx)
         if self.app.stopping:
             self.setreply("421", "4.3.2", "brandguard is restarting, try again later")
-            return Milter.TEMPFAIL
+            return TEMPFAIL
         self._end_transaction()
         self.app.begin_transaction()
         self.in_transaction = True
         self._reset()
         self.mail_from = _text(mailfrom)
         self.auth_authen = _text(self.getsymval("{auth_authen}") or "")
-        return Milter.CONTINUE
+        return CONTINUE
 
-    @Milter.noreply
-    def envrcpt(self, to, *params):
+    @_noreply
+    def envrcpt(self, to: bytes | str, *params: bytes | str) -> int:
         self.rcpts.append(_text(to))
-        return Milter.CONTINUE
+        return CONTINUE
 
     # Implemented (not @nocallback) on purpose: with protocol 6 Postfix sends the DATA macros anyway,
     # and a milter that does not answer them makes Postfix wait for a 40 ms delayed ACK per message.
-    def data(self):
-        return Milter.CONTINUE
+    def data(self) -> int:
+        return CONTINUE
 
-    @Milter.noreply
-    def header(self, name, value):
+    @_noreply
+    def header(self, name: bytes | str, value: bytes | str) -> int:
         name, value = _text(name), _text(value)
         self.headers.append((name, value))
         self.size += len(name) + len(value) + 4
-        return Milter.CONTINUE
+        return CONTINUE
 
-    @Milter.noreply
-    def eoh(self):
+    @_noreply
+    def eoh(self) -> int:
         self.size += 2
-        return Milter.CONTINUE
+        return CONTINUE
 
-    @Milter.noreply
-    def body(self, chunk):
+    @_noreply
+    def body(self, chunk: bytes) -> int:
         self.size += len(chunk)
         room = self.app.settings.body_scan_limit - self.body_len
         if room > 0:
@@ -102,9 +115,9 @@ class Session(Milter.Base):
             self.body_len += len(piece)
         if len(chunk) > max(room, 0):
             self.truncated = True
-        return Milter.CONTINUE
+        return CONTINUE
 
-    def eom(self):
+    def eom(self) -> int:
         ctx = MessageContext(
             envelope=Envelope(
                 client_addr=self.client_addr, client_name=self.client_name, helo=self.helo_name,
@@ -128,11 +141,11 @@ class Session(Milter.Base):
             self.in_transaction = False
             self.app.end_transaction()
 
-    def abort(self):
+    def abort(self) -> int:
         self._end_transaction()
         self._reset()
-        return Milter.CONTINUE
+        return CONTINUE
 
-    def close(self):
+    def close(self) -> int:
         self._end_transaction()
-        return Milter.CONTINUE
+        return CONTINUE

@@ -9,7 +9,7 @@ import authres
 import dkim as dkimpy
 
 from brandguard.auth.dkim import KeyFetcher
-from brandguard.auth.dkimverifier import arc_verify
+from brandguard.auth.dkimverifier import ArcSet, arc_verify
 from brandguard.auth.dns import Resolver
 from brandguard.model import ArcResult, DmarcResult
 
@@ -49,7 +49,7 @@ def verify_chain(
     return ArcResult(result="pass", sealers=sealers, trusted_override=override, reason=why or reason)
 
 
-def _trusted_override(ordered: list[dict], dmarc: DmarcResult | None, trusted: list[str]) -> tuple[bool, str]:
+def _trusted_override(ordered: list[ArcSet], dmarc: DmarcResult | None, trusted: list[str]) -> tuple[bool, str]:
     """Override a DMARC fail when a trusted hop recorded dmarc=pass, trusting only contiguous hops.
 
     Walking from the newest seal (the hop that handed us the message) towards the oldest,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from brandguard.auth import arc, dkim, dmarc, spf
 from brandguard.auth.config import AuthSettings
@@ -55,13 +55,13 @@ class Authenticator:
         if s.enable_dmarc:
             author = author_domain(ctx)
             if {"spf", "dkim"} & set(g.failed):
-                dmarc_result = DmarcResult(result="temperror", from_domain=author,
+                dmarc_result = DmarcResult(result="temperror", from_domain=author.domain,
                                            reason="SPF or DKIM could not be evaluated")
             else:
                 sample = ctx.first_header("Message-ID") or f"{env.queue_id}|{env.mail_from}"
                 dmarc_result = g.run("dmarc", dmarc.evaluate, view, author, spf_result, signatures,
                                      mode=s.dmarc_mode, sample_key=sample.strip(),
-                                     default=DmarcResult(result="temperror", from_domain=author, reason="internal error"))
+                                     default=DmarcResult(result="temperror", from_domain=author.domain, reason="internal error"))
         arc_result = ArcResult()
         if has_arc:
             arc_result = g.run("arc", arc.verify_chain, view, raw, dmarc=dmarc_result if s.enable_dmarc else None,
@@ -71,7 +71,7 @@ class Authenticator:
                            arc=arc_result, checked=True, source="dns")
 
     def _spf(self, view: Resolver, client_addr: str, mail_from: str, helo: str) -> tuple[SpfResult, SpfResult]:
-        receiver = self._settings.authserv_id
+        receiver = self._settings.authserv_id or ""  # AuthSettings fills it in; "" means none to pyspf
         return (spf.check_host(view, client_addr, mail_from, helo, receiver=receiver, cache=self._spf_cache),
                 spf.check_helo(view, client_addr, helo, receiver=receiver, cache=self._spf_cache))
 

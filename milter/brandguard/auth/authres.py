@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import authres
 from authres.arc import ARCAuthenticationResult
@@ -39,7 +40,7 @@ def _dom(text: str) -> str | None:
 
 def build_header(authserv_id: str, auth: AuthResults) -> str:
     """The Authentication-Results value (without the field name) stating `auth` under `authserv_id`."""
-    results: list = []
+    results: list[object] = []  # authres result objects
     if auth.checked:
         results.append(authres.SPFAuthenticationResult(
             result=auth.spf.result, smtp_mailfrom=_dom(auth.spf.domain),
@@ -66,7 +67,8 @@ def build_header(authserv_id: str, auth: AuthResults) -> str:
                 comment = f"trusted sealer override; {comment}"
             results.append(ARCAuthenticationResult(result=auth.arc.result, result_comment=comment or None))
     header = authres.AuthenticationResultsHeader(authserv_id=authserv_id, results=results)
-    return header.header_value()
+    value: str = header.header_value()
+    return value
 
 
 def authserv_id_of(value: str) -> str | None:
@@ -132,14 +134,14 @@ def from_trusted_headers(ctx: MessageContext, authserv_id: str) -> AuthResults:
     return AuthResults()
 
 
-def _prop(result, ptype: str, name: str) -> str:
+def _prop(result: object, ptype: str, name: str) -> str:
     for prop in getattr(result, "properties", []):
         if prop.type == ptype and prop.name == name:
             return str(prop.value or "")
     return ""
 
 
-def _facts(results: list, dmarc_comment: str) -> AuthResults:
+def _facts(results: list[Any], dmarc_comment: str) -> AuthResults:  # authres result objects (untyped)
     spf, spf_helo, dmarc, arc = SpfResult(), SpfResult(), DmarcResult(), ArcResult()
     dkim: list[DkimSignature] = []
     for r in results:
@@ -167,7 +169,7 @@ def _facts(results: list, dmarc_comment: str) -> AuthResults:
                        checked=True, source="authres")
 
 
-def _dmarc_fact(r, comment: str) -> DmarcResult:
+def _dmarc_fact(r: Any, comment: str) -> DmarcResult:  # an authres DMARC result (untyped)
     from_domain = _prop(r, "header", "from").lower().rstrip(".")
     if "@" in from_domain:
         from_domain = domain_of(from_domain)

@@ -5,6 +5,7 @@ import functools
 import ipaddress
 import re
 import socket
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -28,13 +29,13 @@ def _useful_host_name(name: str) -> bool:
         return True
 
 
-def host_authserv_id(getfqdn=socket.getfqdn, gethostname=socket.gethostname) -> str:
+def host_authserv_id(getfqdn: Callable[[], str] = socket.getfqdn, gethostname: Callable[[], str] = socket.gethostname) -> str:
     """The host's name, as OpenDMARC, OpenDKIM and authentication_milter default their authserv-id.
 
     The FQDN, unless it is only a loopback name (getfqdn() maps the host name through /etc/hosts,
     which in containers often says "localhost"); then the plain host name.
     """
-    names = []
+    names: list[str] = []
     for source in (getfqdn, gethostname):
         try:
             name = source().strip().rstrip(".")

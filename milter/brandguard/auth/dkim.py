@@ -6,13 +6,12 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from typing import Any
 
 import dkim as dkimpy
 from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
 from dkim.util import InvalidTagValueList, parse_tag_value
 
-from brandguard.auth.dkimverifier import BodyHashMismatch, Verifier
+from brandguard.auth.dkimverifier import BodyHashMismatch, Headers, Verifier
 from brandguard.auth.dns import Resolver
 from brandguard.errors import DnsError
 from brandguard.model import DkimSignature
@@ -107,7 +106,7 @@ def verify_all(
     return tuple(out)
 
 
-def _parse(raw: bytes) -> tuple[list, bytes]:
+def _parse(raw: bytes) -> tuple[Headers, bytes]:
     """Exactly dkimpy.rfc822_parse(raw): same headers, same body, same exceptions.
 
     rfc822_parse splits the whole message into lines with a regex and joins the body back with
@@ -117,7 +116,9 @@ def _parse(raw: bytes) -> tuple[list, bytes]:
     """
     end = _headers_end(raw)
     if end is None:  # no empty line: all headers, and rfc822_parse returns an empty body
-        return dkimpy.rfc822_parse(raw)
+        parsed: tuple[Headers, bytes] = dkimpy.rfc822_parse(raw)
+        return parsed
+    headers: Headers
     headers, _ = dkimpy.rfc822_parse(raw[:end[0]])
     return headers, raw[end[1]:].replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
@@ -140,7 +141,7 @@ def _headers_end(raw: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _signed_headers(headers: list, tags: dict) -> list:
+def _signed_headers(headers: Headers, tags: dict[bytes, bytes]) -> Headers:
     """The headers dkimpy can read for this signature: those named in h=, and the signatures.
 
     dkimpy canonicalises every header of the message for each signature, then picks the ones
@@ -154,16 +155,16 @@ def _signed_headers(headers: list, tags: dict) -> list:
     return [h for h in headers if h[0].lower() in wanted or h[0].lower() == b"dkim-signature"]
 
 
-def _tag(tags: dict, name: bytes) -> str:
+def _tag(tags: dict[bytes, bytes], name: bytes) -> str:
     return tags.get(name, b"").decode("ascii", "replace").strip()
 
 
 def _verify_one(
-    resolver: Resolver, verifier: Verifier, headers: list, idx: int, value: bytes,
+    resolver: Resolver, verifier: Verifier, headers: Headers, idx: int, value: bytes,
     body_truncated: bool, now: float,
 ) -> DkimSignature:
     try:
-        tags = parse_tag_value(value)
+        tags: dict[bytes, bytes] = parse_tag_value(value)
     except InvalidTagValueList as exc:
         return DkimSignature(result="permerror", reason=f"malformed signature: {exc}")
     domain, selector = _tag(tags, b"d").lower(), _tag(tags, b"s")
@@ -208,7 +209,7 @@ def _verify_one(
     return result("pass")
 
 
-def _unsigned_body_bytes(tags: dict[bytes, Any], verifier: Verifier) -> int:
+def _unsigned_body_bytes(tags: dict[bytes, bytes], verifier: Verifier) -> int:
     """Canonical body bytes after the l= count: content anyone could have appended."""
     length = tags.get(b"l")
     if length is None:

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import base64
+import logging
 import re
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import dkim
 import gmpy2
@@ -25,8 +28,13 @@ DKIMPY_VERSION = "1.1.8"
 _BLANK_RUNS = re.compile(b"[\t ]+")  # dkimpy's compress_whitespace pattern
 _TRAILING_BLANKS = re.compile(b"[\t ]+\r\n")  # dkimpy's strip_trailing_whitespace pattern
 
+# dkimpy's parsed headers (rfc822_parse): [name, value] lists, in message order
+Headers = list[list[bytes]]
+# dkimpy's ARC result per instance: "instance" (int), "as-domain", "aar-value", ... (bytes)
+ArcSet = dict[str, Any]
 
-class BodyHashMismatch(dkim.ValidationError):
+
+class BodyHashMismatch(dkim.ValidationError):  # type: ignore[misc]  # dkimpy has no type information
     """bh= does not match the canonical body: dkimpy's ValidationError, as a type callers can catch."""
 
 
@@ -37,7 +45,20 @@ class _FastSignatureCheck:
     and the RSA public-key step uses gmpy2.powmod (GMP) instead of pow() with dkimpy's byte-by-byte
     integer conversions (0.15 ms per 2048-bit signature)."""
 
-    def __init__(self, *args, **kwargs):
+    # set by dkimpy's DomainSigner, which the subclasses below join: declared for the type checker only
+    body: bytes
+    headers: Headers
+    signed_headers: list[bytes]
+    tlsrpt: bool | str
+    seqtlsrpt: bool
+    debug_content: bool
+    logger: logging.Logger
+    ktag: bytes
+    pk: Any  # RSA: {'modulus': int, 'publicExponent': int}; ed25519: a nacl VerifyKey
+    keysize: int
+    minkey: int
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._canonical: dict[type, tuple[bytes, bytes]] = {}  # algorithm -> (body, its canonical form)
 
@@ -54,7 +75,8 @@ class _FastSignatureCheck:
         self._canonical[algorithm] = (self.body, value)
         return value
 
-    def verify_sig_process(self, sig, include_headers, sig_header, dnsfunc):
+    def verify_sig_process(self, sig: dict[bytes, bytes], include_headers: list[bytes], sig_header: Sequence[bytes],
+                           dnsfunc: Callable[..., bytes | None]) -> bool:
         """dkimpy 1.1.8's method; changed: canonical body, BodyHashMismatch, RSA step, lazy debug logging."""
         if self.tlsrpt == 'strict' and not self.seqtlsrpt:
             raise dkim.ValidationError("Message is tlsrpt and Service Type is not tlsrpt")
@@ -81,7 +103,7 @@ class _FastSignatureCheck:
                 raise dkim.MessageFormatError(str(e)) from e
             if bodyhash != bh:
                 raise BodyHashMismatch(  # changed: was dkim.ValidationError
-                    f"body hash mismatch (got {base64.b64encode(bodyhash)}, expected {sig[b'bh']})")
+                    f"body hash mismatch (got {base64.b64encode(bodyhash)!r}, expected {sig[b'bh']!r})")
         if b'from' in include_headers:
             include_headers.append(b'from')
         h = dkim.HashThrough(hasher(), self.debug_content)
@@ -110,30 +132,33 @@ class _FastSignatureCheck:
             raise dkim.UnknownKeyTypeError(self.ktag)
 
 
-class Verifier(_FastSignatureCheck, dkim.DKIM):
+class Verifier(_FastSignatureCheck, dkim.DKIM):  # type: ignore[misc]  # dkimpy has no type information
     """dkim.DKIM for verification of a message parsed beforehand (headers as dkim.rfc822_parse gives them).
 
     verify(idx) gives dkim.DKIM(message).verify(idx)'s result for every signature
     (tests/unit/auth/test_dkim_speed.py), without parsing the message again for each.
     """
 
-    def __init__(self, headers: list, body: bytes, *, logger, minkey: int):
+    def __init__(self, headers: Headers, body: bytes, *, logger: logging.Logger, minkey: int) -> None:
         super().__init__(None, logger=logger, minkey=minkey)
         self.headers, self.body = headers, body
 
-    def use_headers(self, headers: list) -> None:
+    def use_headers(self, headers: Headers) -> None:
         """Verify the next signature against `headers` (a subset that keeps every DKIM-Signature)."""
         self.headers = headers
 
 
-class ArcVerifier(_FastSignatureCheck, dkim.ARC):
+class ArcVerifier(_FastSignatureCheck, dkim.ARC):  # type: ignore[misc]  # dkimpy has no type information
     """dkim.ARC with the faster signature check; verify() gives dkim.ARC's results."""
 
 
-def arc_verify(message: bytes, logger, dnsfunc, minkey: int = 1024) -> tuple:
+def arc_verify(message: bytes, logger: logging.Logger | None, dnsfunc: Callable[..., bytes | None],
+               minkey: int = 1024) -> tuple[bytes, list[ArcSet], str]:
     """dkim.arc_verify(message, logger=logger, dnsfunc=dnsfunc, minkey=minkey), through ArcVerifier."""
     try:  # dkimpy 1.1.8's arc_verify, with ArcVerifier for dkim.ARC
-        return ArcVerifier(message, logger=logger, minkey=minkey, timeout=5).verify(dnsfunc=dnsfunc)
+        verified: tuple[bytes, list[ArcSet], str] = ArcVerifier(
+            message, logger=logger, minkey=minkey, timeout=5).verify(dnsfunc=dnsfunc)
+        return verified
     except dkim.DKIMException as x:
         if logger is not None:
             logger.error("%s", x)
@@ -145,10 +170,11 @@ def _relaxed_body(body: bytes) -> bytes:
     the two whitespace rewrites (a regex match per word) would return the body unchanged."""
     if b"\t" in body or b"  " in body or b" \r\n" in body:
         body = _BLANK_RUNS.sub(b" ", _TRAILING_BLANKS.sub(b"\r\n", body))
-    return correct_empty_body(strip_trailing_lines(body))
+    canonical: bytes = correct_empty_body(strip_trailing_lines(body))
+    return canonical
 
 
-def rsassa_pkcs1_v1_5_verify(hash_obj, signature: bytes, public_key: dict) -> bool:
+def rsassa_pkcs1_v1_5_verify(hash_obj: object, signature: bytes, public_key: dict[str, int]) -> bool:
     """dkim.crypto.RSASSA_PKCS1_v1_5_verify with the same result and exceptions, the arithmetic by GMP.
 
     dkimpy computes int2str(pow(str2int(signature), e, n), len(int2str(n))); the result is below n,
@@ -156,6 +182,6 @@ def rsassa_pkcs1_v1_5_verify(hash_obj, signature: bytes, public_key: dict) -> bo
     """
     modulus, exponent = public_key['modulus'], public_key['publicExponent']
     modlen = max(1, (modulus.bit_length() + 7) // 8)  # len(int2str(modulus))
-    encoded_digest = EMSA_PKCS1_v1_5_encode(hash_obj, modlen)  # raises DigestTooLargeError first, as dkimpy
+    encoded_digest: bytes = EMSA_PKCS1_v1_5_encode(hash_obj, modlen)  # raises DigestTooLargeError first, as dkimpy
     value = int(gmpy2.powmod(int.from_bytes(signature, "big"), exponent, modulus))
     return encoded_digest == value.to_bytes(modlen, "big")

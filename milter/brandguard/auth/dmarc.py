@@ -4,8 +4,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import TypedDict
 
 from brandguard.auth.dns import Resolver
 from brandguard.auth.orgdomain import AuthorDomain, aligned, org_domain
@@ -95,6 +96,20 @@ class _Walker:
         return shortest or domain
 
 
+class _Identity(TypedDict, total=False):
+    """DmarcResult fields every result of one evaluation shares."""
+
+    from_domain: str
+    from_problem: str
+    org_domain: str
+
+
+class _Evaluated(_Identity):
+    policy: str
+    spf_aligned: bool
+    dkim_aligned: bool
+
+
 def evaluate(
     resolver: Resolver,
     author: AuthorDomain,
@@ -110,7 +125,7 @@ def evaluate(
                            reason="no single RFC5322.From domain")
     from_dom = author.domain
     walker = _Walker(resolver) if mode == "dmarcbis" else None
-    base = dict(from_domain=from_dom, from_problem=author.problem)
+    base: _Identity = {"from_domain": from_dom, "from_problem": author.problem}
     try:
         org = walker.org_domain(from_dom) if walker else org_domain(from_dom)
         base["org_domain"] = org
@@ -129,7 +144,7 @@ def evaluate(
     except DnsError as exc:
         return DmarcResult(result="temperror", reason=f"DNS: {exc}", **base)
     passed = spf_ok or dkim_ok
-    outcome = dict(policy=policy, spf_aligned=spf_ok, dkim_aligned=dkim_ok, **base)
+    outcome: _Evaluated = {"policy": policy, "spf_aligned": spf_ok, "dkim_aligned": dkim_ok, **base}
     if passed:
         via = " and ".join(n for n, ok in (("spf", spf_ok), ("dkim", dkim_ok)) if ok)
         return DmarcResult(result="pass", disposition="none", reason=f"aligned {via} pass", **outcome)
@@ -166,8 +181,8 @@ def _validated(raw: dict[str, str], mode: str) -> tuple[dict[str, str] | None, s
         tags["p"] = tags["p"] if p_ok else "none"
         if not sp_ok or mode != "dmarcbis":
             tags.pop("sp", None)
-    tags["adkim"] = tags.get("adkim") if tags.get("adkim") in ("r", "s") else "r"
-    tags["aspf"] = tags.get("aspf") if tags.get("aspf") in ("r", "s") else "r"
+    tags["adkim"] = tags["adkim"] if tags.get("adkim") in ("r", "s") else "r"
+    tags["aspf"] = tags["aspf"] if tags.get("aspf") in ("r", "s") else "r"
     pct = tags.get("pct", "100")
     tags["pct"] = pct if pct.isdigit() and int(pct) <= 100 else "100"
     return tags, ""

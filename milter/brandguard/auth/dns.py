@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import dns.exception
 import dns.name
@@ -93,7 +94,7 @@ class DnsResolver:
         self.cache = cache
         self.on_lookup = on_lookup
 
-    def budget(self, seconds: float) -> "BudgetedResolver":
+    def budget(self, seconds: float) -> BudgetedResolver:
         """A per-message view sharing this cache and spending at most `seconds` on DNS."""
         return BudgetedResolver(self, seconds, on_lookup=self.on_lookup)
 
@@ -156,7 +157,8 @@ class DnsResolver:
 def _negative_ttl(exc: dns.resolver.NXDOMAIN) -> float:
     """RFC 2308 negative TTL from the SOA in the NXDOMAIN response (0 when absent)."""
     try:
-        for response in exc.responses().values():
+        # dnspython (py.typed) leaves NXDOMAIN.responses() unannotated
+        for response in exc.responses().values():  # type: ignore[no-untyped-call]
             return float(response.resolve_chaining().minimum_ttl)
     except Exception:  # malformed authority section: just do not cache
         return 0.0

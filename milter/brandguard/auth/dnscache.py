@@ -4,7 +4,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 # A day: TTLs beyond it are legal but keeping answers that long only serves stale data.
 MAX_POSITIVE_TTL = 86_400.0
@@ -30,10 +31,10 @@ class TtlCache:
         self._neg_ttl_cap = negative_max_ttl
         self._clock = clock
         self._lock = threading.Lock()
-        self._pos: OrderedDict[Hashable, tuple[float, tuple]] = OrderedDict()
-        self._neg: OrderedDict[Hashable, tuple[float, tuple]] = OrderedDict()
+        self._pos: OrderedDict[Hashable, tuple[float, tuple[Any, ...]]] = OrderedDict()
+        self._neg: OrderedDict[Hashable, tuple[float, tuple[Any, ...]]] = OrderedDict()
 
-    def get(self, key: Hashable) -> tuple | None:
+    def get(self, key: Hashable) -> tuple[Any, ...] | None:
         """Cached records (maybe empty = cached negative answer), or None when absent or expired."""
         now = self._clock()
         with self._lock:
@@ -59,7 +60,7 @@ class TtlCache:
                     return max(0.0, entry[0] - now)
         return 0.0
 
-    def put(self, key: Hashable, records: tuple, ttl: float) -> None:
+    def put(self, key: Hashable, records: tuple[Any, ...], ttl: float) -> None:
         """Store an answer for `ttl` seconds (capped); a zero TTL is not cached, as DNS intends."""
         negative = not records
         table, limit = (self._neg, self._neg_max) if negative else (self._pos, self._max)

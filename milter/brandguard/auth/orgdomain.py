@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from publicsuffixlist import PublicSuffixList
 

@@ -5,7 +5,8 @@ import contextlib
 import ipaddress
 import logging
 import threading
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import spf as pyspf
 
@@ -33,7 +34,7 @@ class _Trace:
         self.dns_error = False
 
 
-def _dns_lookup(name: str, qtype: str, strict: Any = True, timeout: Any = None) -> list:
+def _dns_lookup(name: str, qtype: str, strict: Any = True, timeout: Any = None) -> list[tuple[tuple[str, str], Any]]:
     """pyspf's DNS hook: answers as ((name, type), value) pairs, errors as spf.TempError."""
     resolver: Resolver | None = getattr(_bound, "resolver", None)
     if resolver is None:
@@ -98,7 +99,7 @@ def check_host(
     trace = _Trace(cache.max_age) if cache is not None else None
     result = _evaluate(resolver, ip, sender, helo, receiver, default_explanation, trace)
     # an explanation may expand %{t} (the time), and a failed lookup is the moment's DNS
-    if trace is not None and not trace.dns_error and not result.explanation:
+    if cache is not None and trace is not None and not trace.dns_error and not result.explanation:
         cache.put(key, result, trace.ttl)
     return result
 

@@ -33,4 +33,5 @@ _MODULES: list[str] = [
     "own_domain_mismatch",
     "redirect_link",
     "platform_user_field",
+    "scam_warning",
 ]

@@ -46,4 +46,4 @@ def brand_name(inp: CheckInput, brand: str) -> str:
 
 def domain_is_brands(inp: CheckInput, host: str, brand: str) -> bool:
     b = inp.catalogue.brands.get(brand)
-    return bool(b) and any(in_domain(host, d) for d in b.domains | b.web_domains)
+    return b is not None and any(in_domain(host, d) for d in b.domains | b.web_domains)

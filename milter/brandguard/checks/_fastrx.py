@@ -84,9 +84,10 @@ def _class(pattern: str, i: int) -> tuple[str, int]:
             continue
         hi = lo
         if pattern.startswith("-", i) and not pattern.startswith("-]", i):
-            hi, i = _escape(pattern, i + 1, True) if pattern.startswith("\\", i + 1) else (ord(pattern[i + 1]), i + 2)
-            if isinstance(hi, str) or hi < lo:
+            end, i = _escape(pattern, i + 1, True) if pattern.startswith("\\", i + 1) else (ord(pattern[i + 1]), i + 2)
+            if isinstance(end, str) or end < lo:
                 raise PatternError("bad range in a character class")
+            hi = end
         if lo == hi:
             items.append(_chars(chr(lo)))
             continue
@@ -184,7 +185,7 @@ class Prefiltered:
     def __repr__(self) -> str:
         return f"Prefiltered({self.rx.pattern!r})"
 
-    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
         pos, endpos = min(max(pos, 0), len(text)), min(max(endpos, 0), len(text))  # clamped as `re` does
         window = text[pos:endpos]  # the loose copy has no \b or anchors: it needs no context either side
         try:
@@ -205,7 +206,7 @@ class Prefiltered:
             char += 1
         return None
 
-    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match]:
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
         while (found := self.search(text, pos, endpos)) is not None:
             if found.end() == found.start():
                 # after an empty match `re` steps on differently: let it carry on from here (yielding it first)
@@ -232,13 +233,15 @@ class Lexicon:
     def __repr__(self) -> str:
         return f"Lexicon({len(self.phrases)} phrases, {len(self.exceptions)} exceptions)"
 
-    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
-        found = self.rx.search(text, pos, endpos) if self.rx is not None else None
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        if self.rx is None:
+            return None
+        found = self.rx.search(text, pos, endpos)
         while found is not None and self._unless is not None and self._unless.match(text, found.start(), endpos):
             found = self.rx.search(text, found.start() + 1, endpos)
         return found
 
-    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match]:
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
         if self._unless is None:
             yield from self.rx.finditer(text, pos, endpos) if self.rx is not None else ()
             return

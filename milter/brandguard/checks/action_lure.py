@@ -22,7 +22,7 @@ class ActionLure(Check):
         brand = primary(inp)
         if brand is None and owned_brands(inp):
             return []  # a company's own notices tell these stories honestly
-        if not c.phones and not any(l.kind in ("href", "text", "annotation") for l in c.links):
+        if not c.phones and not any(link.kind in ("href", "text", "annotation") for link in c.links):
             return []  # no way to act on the story: news or a discussion
         text = f"{c.subject}\n{c.text_of()}"
         v = vocabulary(inp)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +24,15 @@ class CheckParams(BaseModel):
         default_factory=dict, description="weight per outcome, overriding `weight` for that outcome"
     )
 
+    @classmethod
+    def of(cls, params: CheckParams) -> Self:
+        """`params` as this class: a check's evaluate() takes CheckParams, as the pipeline holds them, and
+        narrows with `params = MyParams.of(params)`. The loader builds each check's table with its own Params,
+        so another class here is a wiring bug, reported as such rather than as a missing attribute."""
+        if not isinstance(params, cls):
+            raise TypeError(f"{cls.__name__} expected, got {type(params).__name__}")
+        return params
+
 
 @dataclass(frozen=True)
 class CheckInput:
@@ -44,7 +53,11 @@ class CheckInput:
 
 
 class Check:
-    """Base class: subclasses set name, description, outcomes, Params and implement evaluate()."""
+    """Base class: subclasses set name, description, outcomes, Params and implement evaluate().
+
+    A check with parameters declares `class MyCheckParams(CheckParams)` at module level, sets
+    `Params = MyCheckParams`, and starts evaluate() with `params = MyCheckParams.of(params)`.
+    """
 
     name: ClassVar[str]
     description: ClassVar[str]

@@ -11,7 +11,7 @@ from brandguard.checks.registry import register
 from brandguard.model import Finding
 
 
-class Params(CheckParams):
+class BrandClaimParams(CheckParams):
     min_level: Literal["display_name", "subject", "body"] = Field(
         "body", description="weakest place a name counts: body < subject < display_name"
     )
@@ -24,9 +24,10 @@ class BrandClaim(Check):
     name = "brand_claim"
     description = "a catalogue brand is named (display name, subject or body) by a sender that is not that brand"
     outcomes = frozenset({"display_name", "subject", "body"})
-    Params = Params
+    Params = BrandClaimParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = BrandClaimParams.of(params)
         return [
             self.finding(claim.level, brand, claim.describe(brand_name(inp, brand)), claim.where)
             for brand, claim in suspects(inp, params.min_level).items()

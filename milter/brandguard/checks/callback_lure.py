@@ -10,7 +10,7 @@ from brandguard.checks.registry import register
 from brandguard.model import Finding
 
 
-class Params(CheckParams):
+class CallbackLureParams(CheckParams):
     window: int = Field(160, ge=20, le=2000, description="characters around the number searched for a call to action")
 
 
@@ -21,9 +21,10 @@ class CallbackLure(Check):
     name = "callback_lure"
     description = "a phone number with a call to action about a charge, renewal, refund, cancellation or sign-in alert"
     outcomes = frozenset({"cancel_or_refund", "charge_notice", "security_alert"})
-    Params = Params
+    Params = CallbackLureParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = CallbackLureParams.of(params)
         c, cat = inp.content, inp.catalogue
         brand = primary(inp)
         if not c.phones or (brand is None and owned_brands(inp)):
@@ -40,6 +41,9 @@ class CallbackLure(Check):
             alert = v.topics["security_alert"].search(text)
             if alert is None:
                 return []
+        story = alert or cancel or charge  # never None: without a charge or a cancellation, an alert was required
+        if story is None:
+            return []
         for phone in c.phones:
             if (cat is not None and cat.phone_owners(phone.e164)) or v.dial_in.search(phone.context):
                 continue
@@ -49,7 +53,7 @@ class CallbackLure(Check):
             if not call and phone.where not in ("subject", "display_name"):
                 continue
             outcome = "security_alert" if alert else "cancel_or_refund" if cancel else "charge_notice"
-            why = (alert or cancel or charge).group()
-            evidence = f"{phone.e164} ({phone.type}, in {phone.where}) with \"{call.group() if call else phone.where}\" and \"{why}\""
+            said = call.group() if call else phone.where
+            evidence = f"{phone.e164} ({phone.type}, in {phone.where}) with \"{said}\" and \"{story.group()}\""
             return [self.finding(outcome, b, evidence, phone.where) for b in [brand]]
         return []

@@ -20,7 +20,8 @@ class CredentialLure(Check):
     def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
         c = inp.content
         brand = primary(inp)
-        if (brand is None and owned_brands(inp)) or not any(l.kind in ("href", "text", "annotation") for l in c.links):
+        linked = any(link.kind in ("href", "text", "annotation") for link in c.links)
+        if (brand is None and owned_brands(inp)) or not linked:
             return []
         text = f"{c.subject}\n{c.text_of()}"
         for outcome, pattern in vocabulary(inp).credential.items():

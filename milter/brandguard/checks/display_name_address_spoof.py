@@ -34,7 +34,7 @@ class DisplayNameAddressSpoof(Check):
                 outcome, shown = "domain_in_name", m.group(1).lower()
         if outcome is None or org_domain(shown) == real:
             return []
-        brands = list(cat.brands_for_domain(shown)) if cat is not None else []
+        brands: list[str | None] = list(cat.brands_for_domain(shown)) if cat is not None else []
         if outcome == "domain_in_name" and (not brands or cat.brands_for_domain(c.from_domain)):
             return []  # "CNET News.com Daily" is a name; only a brand's domain shown by someone else misleads
         ev = f"display name \"{name[:80]}\" shows {shown}; the address is {c.from_address}"

@@ -33,7 +33,8 @@ class LinkTextMismatch(Check):
                 host = host_of("http://" + shown.group(1))
                 if org_domain(host) == org_domain(link.host):
                     continue
-                owners = [b for b in cat.brands_for_domain(host) if not cat.brands_for_domain(link.host)] if cat else []
+                owners: list[str | None] = (
+                    [b for b in cat.brands_for_domain(host) if not cat.brands_for_domain(link.host)] if cat else [])
                 ev = f"link text \"{link.text[:60]}\" goes to {link.host}"
                 for b in owners or [None]:
                     outcome = "brand_url_text_mismatch" if b else "url_text_mismatch"

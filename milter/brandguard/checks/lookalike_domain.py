@@ -1,7 +1,9 @@
 """lookalike_domain: sender, reply or link domains imitating a brand's (paypa1.com, norton-renewal.com)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -12,10 +14,13 @@ from brandguard.content.names import compact
 from brandguard.content.urls import org_domain
 from brandguard.model import Finding
 
+if TYPE_CHECKING:
+    from brandguard.policy.catalogue import Catalogue
+
 _RANK = {"confusable": 0, "edit_distance": 1, "brand_subdomain": 2, "brand_in_domain": 3}
 
 
-class Params(CheckParams):
+class LookalikeDomainParams(CheckParams):
     max_distance: int = Field(1, ge=0, le=2, description="edit distance for brand tokens of 5+ characters "
                               "(one more for 9+)")
     links: bool = Field(True, description="also examine link hosts, not only From / Reply-To / Return-Path")
@@ -78,7 +83,7 @@ class _BrandTokens:
 
     MEMO_SIZE = 50_000
 
-    def __init__(self, cat, max_distance: int):
+    def __init__(self, cat: Catalogue, max_distance: int):
         self.max_distance = max_distance
         self.position = {brand_id: i for i, brand_id in enumerate(cat.brands)}
         self._catalogue_brands = cat.brands
@@ -98,7 +103,7 @@ class _BrandTokens:
         return out
 
 
-def _brand_tokens(cat, max_distance: int) -> _BrandTokens:
+def _brand_tokens(cat: Catalogue, max_distance: int) -> _BrandTokens:
     return cat.derived(("lookalike_domain", max_distance), lambda c: _BrandTokens(c, max_distance))
 
 
@@ -109,9 +114,10 @@ class LookalikeDomain(Check):
     name = "lookalike_domain"
     description = "a sender, Reply-To, Return-Path or link domain imitates a domain of a brand the message names"
     outcomes = frozenset(_RANK)
-    Params = Params
+    Params = LookalikeDomainParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = LookalikeDomainParams.of(params)
         c, cat = inp.content, inp.catalogue
         claimed = claims(inp)
         if not claimed:
@@ -136,7 +142,7 @@ class LookalikeDomain(Check):
         ]
 
 
-def _imitated(index: _BrandTokens, host: str, brands) -> list[tuple[str, str]]:
+def _imitated(index: _BrandTokens, host: str, brands: Iterable[str]) -> list[tuple[str, str]]:
     """Which of `brands` the host imitates, each with its strongest outcome.
 
     In the order a scan of every catalogue brand would first find them: brands near in spelling by id,
@@ -180,5 +186,8 @@ def _match(index: _BrandTokens, host: str, brand: str) -> tuple[str | None, str 
             inside.append("brand_in_domain")
         elif len(token) >= 5 and tskel in h.skel:
             inside.append("confusable")  # "paypa1secure": the brand only after undoing look-alikes
-    strongest = (min(outcomes, key=_RANK.__getitem__) if outcomes else None for outcomes in (near, inside))
-    return tuple(strongest)
+    return _strongest(near), _strongest(inside)
+
+
+def _strongest(outcomes: list[str]) -> str | None:
+    return min(outcomes, key=_RANK.__getitem__) if outcomes else None

@@ -11,6 +11,7 @@ from brandguard.checks.registry import register
 from brandguard.content.normalize import is_mixed_script
 from brandguard.model import Finding
 
+
 def _plain(text: str) -> str:
     return re.sub(r"[\W_]", "", text.lower())
 
@@ -20,7 +21,7 @@ _ORDER = ("confusable_brand", "phone_obfuscated", "bidi", "split_letters", "zero
 _SPLIT = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][._\-]){4,}[^\W\d_](?![^\W\d_])")
 
 
-class Params(CheckParams):
+class ObfuscationParams(CheckParams):
     min_zero_width: int = Field(2, ge=1, description="invisible characters inside words")
     min_bidi: int = Field(1, ge=1, description="bidi embedding/override/isolate controls")
     min_styled: int = Field(8, ge=1, description="maths-bold, full-width or enclosed characters")
@@ -35,9 +36,10 @@ class Obfuscation(Check):
     name = "obfuscation"
     description = "brand names or numbers disguised (look-alike letters, digits for letters, invisible or hidden text)"
     outcomes = frozenset(_ORDER)
-    Params = Params
+    Params = ObfuscationParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = ObfuscationParams.of(params)
         c = inp.content
         out: list[Finding] = []
         for brand, claim in claims(inp).items():

@@ -12,7 +12,7 @@ from brandguard.content.urls import in_domain, org_domain
 from brandguard.model import Finding
 
 
-class Params(CheckParams):
+class OwnDomainMismatchParams(CheckParams):
     neutral_domains: list[str] = Field(
         [], description="link and envelope domains that say nothing about the author, added to the vocabulary's "
         "esp_domains (ESP click trackers and bounce domains)")
@@ -27,9 +27,10 @@ class OwnDomainMismatch(Check):
     name = "own_domain_mismatch"
     description = "From is a brand's own domain, but every link, or the envelope sender and Reply-To, lead elsewhere"
     outcomes = frozenset({"offbrand_links", "foreign_envelope_reply"})
-    Params = Params
+    Params = OwnDomainMismatchParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = OwnDomainMismatchParams.of(params)
         c, cat = inp.content, inp.catalogue
         if not c.from_domain or cat.is_freemail(c.from_domain) or discussion_list(inp.ctx):
             return []
@@ -50,8 +51,8 @@ class OwnDomainMismatch(Check):
             return any(in_domain(host, d) for d in neutral_domains)
 
         # only what a reader clicks: an address in plain text is often a mention (a DMARC report names its domain)
-        hosts = [redirect_target(l.url, v.open_redirectors) or l.host
-                 for l in c.links if l.host and l.kind in ("href", "annotation")]
+        hosts = [redirect_target(link.url, v.open_redirectors) or link.host
+                 for link in c.links if link.host and link.kind in ("href", "annotation")]
         hosts = [h for h in hosts if h and not neutral(h)]
         leads_home = any(ours(h) for h in hosts)
         if len(hosts) >= params.min_links and not leads_home:

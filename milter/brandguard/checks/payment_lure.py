@@ -10,7 +10,7 @@ from brandguard.checks.registry import register
 from brandguard.model import Finding
 
 
-class Params(CheckParams):
+class PaymentLureParams(CheckParams):
     window: int = Field(400, ge=20, le=5000, description="characters between the charge wording and the amount")
 
 
@@ -21,9 +21,10 @@ class PaymentLure(Check):
     name = "payment_lure"
     description = "an invoice or renewal charge under a brand that did not send it, or a gift-card / crypto payment"
     outcomes = frozenset({"renewal_charge", "gift_card_or_crypto"})
-    Params = Params
+    Params = PaymentLureParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = PaymentLureParams.of(params)
         c = inp.content
         brand = primary(inp)
         if brand is None and owned_brands(inp):

@@ -10,7 +10,7 @@ from brandguard.checks.registry import register
 from brandguard.model import Finding
 
 
-class Params(CheckParams):
+class PhoneNotOfficialParams(CheckParams):
     require_brand_context: bool = Field(
         True, description="the brand must be claimed in display name/subject, or named next to the number"
     )
@@ -23,9 +23,10 @@ class PhoneNotOfficial(Check):
     name = "phone_not_official"
     description = "a phone number shown with a claimed brand is not one of the brand's official numbers"
     outcomes = frozenset({"not_official", "no_official_numbers"})
-    Params = Params
+    Params = PhoneNotOfficialParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = PhoneNotOfficialParams.of(params)
         c, cat = inp.content, inp.catalogue
         out = []
         for brand, claim in suspects(inp, "body").items():

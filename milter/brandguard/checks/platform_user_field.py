@@ -8,6 +8,7 @@ from pydantic import Field
 from brandguard.checks._lexicon import near, vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
+from brandguard.content.model import Phone
 from brandguard.content.platform import UserField, sender_hosts, user_fields
 from brandguard.model import Finding
 from brandguard.policy.vocabulary import Vocabulary
@@ -18,12 +19,12 @@ _DOMAIN_AFTER = re.compile(r"\.[a-z]", re.I)
 _OCCURRENCES = 5  # places of one number looked at for a call to action
 
 
-class Params(CheckParams):
+class PlatformUserFieldParams(CheckParams):
     window: int = Field(150, ge=20, le=2000, description="characters around a brand or number (within its line) "
                         "searched for a story or a call to action")
 
 
-def _story(v: Vocabulary, text: str, start: int = 0, end: int | None = None):
+def _story(v: Vocabulary, text: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
     """A charge, cancellation, refund, alert, gift card or remote-access request in text[start:end] (v: vocabulary)."""
     end = len(text) if end is None else end
     for lexicon in (v.cancel, v.charge, v.gift_or_crypto, v.access_request, v.remote_tools,
@@ -34,7 +35,7 @@ def _story(v: Vocabulary, text: str, start: int = 0, end: int | None = None):
     return None
 
 
-def _lure(v: Vocabulary, text: str):
+def _lure(v: Vocabulary, text: str) -> re.Match[str] | None:
     """The callback story itself: a cancellation or refund about money, remote access, gift cards, an alert."""
     cancel = v.cancel.search(text)
     if cancel and (v.amount.search(text) or v.charge.search(text)):
@@ -69,11 +70,12 @@ class PlatformUserField(Check):
                    "story")
     outcomes = frozenset({"brand_and_phone", "phone_and_lure", "brand_and_lure", "brand_in_user_field",
                           "phone_in_user_field", "lure_in_user_field"})
-    Params = Params
+    Params = PlatformUserFieldParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = PlatformUserFieldParams.of(params)
         cat, c = inp.catalogue, inp.content
-        platforms = getattr(cat, "platforms", None)
+        platforms = cat.platforms
         if platforms is None or not platforms.entries or c is None:
             return []
         matched = platforms.matching(sender_hosts(inp.ctx, inp.auth, c))
@@ -81,8 +83,8 @@ class PlatformUserField(Check):
         if not fields:
             return []
         v = vocabulary(inp)
-        own_brands = frozenset().union(*(p.brands for p in matched))
-        own_phones = frozenset().union(*(p.phones for p in matched))
+        own_brands = frozenset[str]().union(*(p.brands for p in matched))
+        own_phones = frozenset[str]().union(*(p.phones for p in matched))
         phone = self._phone(inp, v, fields, own_phones, params.window)
         # a business or organizer name holding a phone number is no name: the lure itself
         named_number = phone is not None and phone[1].kind == "identity"
@@ -91,7 +93,8 @@ class PlatformUserField(Check):
         outcome = ("brand_and_phone" if brand and phone else "phone_and_lure" if phone and lure else
                    "brand_and_lure" if brand and lure else "brand_in_user_field" if brand else
                    "phone_in_user_field" if phone else "lure_in_user_field" if lure else None)
-        if outcome is None:
+        where = brand[2] if brand else phone[1] if phone else lure[1] if lure else None
+        if outcome is None or where is None:
             return []
         names = ", ".join(p.name for p in matched if any(f.platform == p.id for f in fields))
         parts = []
@@ -101,13 +104,12 @@ class PlatformUserField(Check):
             parts.append(f"number {phone[0].e164} in {phone[1].name}")
         if lure:
             parts.append(f'"{lure[0].group()}" in {lure[1].name}')
-        where = (brand or phone or lure)[-1]
         evidence = f"{names} mail, user-written part: " + "; ".join(parts) + f': "{" ".join(where.text.split())[:80]}"'
         return [self.finding(outcome, brand[0] if brand else None, evidence, where.source)]
 
     @staticmethod
     def _brand(inp: CheckInput, v: Vocabulary, fields: list[UserField], own: frozenset[str], window: int,
-               named_number: bool):
+               named_number: bool) -> tuple[str, str, UserField] | None:
         """(brand id, words, field) of the first other brand claimed in a user field, or None.
 
         Small businesses are called "Apple Valley Plumbing" or "Spectrum Dental", and notes mention products: a
@@ -121,13 +123,14 @@ class PlatformUserField(Check):
                 if f.kind == "identity":
                     told = anywhere
                 else:
-                    told = _story(v, f.text, *_line(f.text, hit.start, hit.end, window))
+                    told = _story(v, f.text, *_line(f.text, hit.start, hit.end, window)) is not None
                 if told:
                     return hit.owners[0], hit.text, f
         return None
 
     @staticmethod
-    def _phone(inp: CheckInput, v: Vocabulary, fields: list[UserField], own: frozenset[str], window: int):
+    def _phone(inp: CheckInput, v: Vocabulary, fields: list[UserField], own: frozenset[str],
+               window: int) -> tuple[Phone, UserField] | None:
         """(phone, field) of the first number in a user field offered to call that no brand publishes, or None."""
         for phone in inp.content.phones:
             if phone.e164 in own or inp.catalogue.phone_owners(phone.e164):

@@ -1,12 +1,16 @@
 """Explicit registry of checks: no package scanning, duplicate names refused."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 from brandguard.checks.base import Check
+
+C = TypeVar("C", bound=type[Check])
 
 _REGISTRY: dict[str, Check] = {}
 
 
-def register(cls: type[Check]) -> type[Check]:
+def register(cls: C) -> C:
     """Class decorator: add one instance of `cls` under its name; a second name clash is an error."""
     name = cls.name
     if not name or not name.replace("_", "").isalnum() or name.lower() != name:

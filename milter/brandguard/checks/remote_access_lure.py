@@ -10,7 +10,7 @@ from brandguard.checks.registry import register
 from brandguard.model import Finding
 
 
-class Params(CheckParams):
+class RemoteAccessLureParams(CheckParams):
     window: int = Field(300, ge=20, le=3000, description="characters between a tool name and an access request")
 
 
@@ -21,9 +21,10 @@ class RemoteAccessLure(Check):
     name = "remote_access_lure"
     description = "a remote-access tool together with a request to let someone connect to the reader's computer"
     outcomes = frozenset({"tool_with_access_request", "access_request", "tool_download_link"})
-    Params = Params
+    Params = RemoteAccessLureParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = RemoteAccessLureParams.of(params)
         c = inp.content
         brand = primary(inp)
         if brand is None and owned_brands(inp):
@@ -39,7 +40,7 @@ class RemoteAccessLure(Check):
         if found is None:
             ask = v.access_request.search(text)
             hosts = v.remote_tool_hosts
-            link = next((l for l in c.links if any(l.host == h or l.host.endswith("." + h) for h in hosts)), None)
+            link = next((lk for lk in c.links if any(lk.host == h or lk.host.endswith("." + h) for h in hosts)), None)
             if ask and link is not None:
                 found = ("tool_download_link", f"link to {link.host} with \"{ask.group()}\"")
             elif ask and (brand or c.phones) and "remote" in ask.group().lower():

@@ -30,7 +30,8 @@ class ReplyToDivergence(Check):
                 continue
             if cat.is_freemail(domain) and not cat.is_freemail(c.from_domain):
                 ev = f"Reply-To {addr} is free-mail; From is {c.from_address}"
-                return [self.finding("freemail_reply_to", b, ev, "reply_to") for b in (list(brands) or [None])]
+                targets: list[str | None] = [*brands] or [None]
+                return [self.finding("freemail_reply_to", b, ev, "reply_to") for b in targets]
             foreign = {b: cl for b, cl in brands.items() if not domain_is_brands(inp, domain, b)}
             if foreign:
                 return [self.finding("foreign_reply_to", b, f"{claim.describe(brand_name(inp, b))}; Reply-To {addr} "

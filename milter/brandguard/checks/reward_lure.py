@@ -10,7 +10,7 @@ from brandguard.checks.registry import register
 from brandguard.model import Finding
 
 
-class Params(CheckParams):
+class RewardLureParams(CheckParams):
     min_phrases: int = Field(2, ge=1, le=10, description="distinct reward phrases needed (one is common in ads)")
 
 
@@ -21,9 +21,10 @@ class RewardLure(Check):
     name = "reward_lure"
     description = "prize, voucher, gift or survey-reward wording under a brand that did not send the message"
     outcomes = frozenset({"prize_or_survey"})
-    Params = Params
+    Params = RewardLureParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = RewardLureParams.of(params)
         c = inp.content
         brand = primary(inp)
         if brand is None:

@@ -13,7 +13,7 @@ from brandguard.checks.registry import register
 from brandguard.model import Finding
 
 
-class Params(CheckParams):
+class SenderNotBrandParams(CheckParams):
     min_level: Literal["display_name", "subject", "body"] = Field(
         "subject", description="weakest claim that counts; body mentions are too common in newsletters"
     )
@@ -26,9 +26,10 @@ class SenderNotBrand(Check):
     name = "sender_not_brand"
     description = "the claimed brand is not the sender: From/Return-Path outside its domains, or not authenticated"
     outcomes = frozenset({"foreign_domain", "relayed", "unauthenticated"})
-    Params = Params
+    Params = SenderNotBrandParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = SenderNotBrandParams.of(params)
         c, cat = inp.content, inp.catalogue
         out = []
         for brand, claim in suspects(inp, params.min_level).items():
@@ -57,7 +58,7 @@ def _leads_only_to(inp: CheckInput, brand: str) -> bool:
     c = inp.content
     # a link through the brand's own open redirector (bing.com/ck/a) leads wherever its target is
     hops = vocabulary(inp).open_redirectors
-    links = [redirect_target(l.url, hops) or l.host
-             for l in c.links if l.kind in ("href", "text", "annotation") and l.host]
+    links = [redirect_target(link.url, hops) or link.host
+             for link in c.links if link.kind in ("href", "text", "annotation") and link.host]
     return bool(links) and not c.attachments and all(
         domain_is_brands(inp, host, brand) for host in links + [a.rsplit("@", 1)[-1] for a in c.reply_to])

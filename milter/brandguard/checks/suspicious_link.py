@@ -36,7 +36,7 @@ def _in_any(host: str, domains: frozenset[str]) -> bool:
     return False
 
 
-class Params(CheckParams):
+class SuspiciousLinkParams(CheckParams):
     hosting: list[str] = Field(default_factory=list, description="free hosting / serverless domains, added to the "
                                "vocabulary's free_hosting")
     shorteners: list[str] = Field(default_factory=list, description="URL shortener domains, added to the "
@@ -50,9 +50,10 @@ class SuspiciousLink(Check):
     name = "suspicious_link"
     description = "a link goes to a raw IP address, a free hosting or serverless platform, or through a URL shortener"
     outcomes = frozenset(_ORDER)
-    Params = Params
+    Params = SuspiciousLinkParams
 
-    def evaluate(self, inp: CheckInput, params: Params) -> list[Finding]:
+    def evaluate(self, inp: CheckInput, params: CheckParams) -> list[Finding]:
+        params = SuspiciousLinkParams.of(params)
         c, cat = inp.content, inp.catalogue
         brands = suspects(inp, "body")
         if not brands and owned_brands(inp):

@@ -6,7 +6,8 @@ import hashlib
 import sys
 import threading
 from collections import OrderedDict
-from typing import Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 T = TypeVar("T")
 _ENTRY_OVERHEAD = 256  # key, digest and OrderedDict node, roughly

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import shutil
 
-from pydantic import BaseModel, ConfigDict, Field
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class _Closed(BaseModel):
@@ -61,6 +62,13 @@ class ContentSettings(_Closed):
     max_depth: int = Field(8, ge=1, description="multipart / message/rfc822 nesting followed at most")
     max_text_chars: int = Field(300_000, ge=1000, description="characters kept per text source")
     phone_region: str = Field("US", min_length=2, max_length=2, description="region for numbers without +country")
+    phone_regions: tuple[str, ...] = Field(
+        ("JP", "FR", "DE", "ES", "PT", "BR", "IT", "NL"),
+        description="further regions, in order, for digit runs that phone_region reads as no number (Japanese "
+        "0120-123-456, French 09 70 12 34 56); each is tried only on text in its language or script (kana or "
+        "kanji: JP; common words of French, German, Spanish, Portuguese, Italian, Dutch), so English mail reads "
+        "as phone_region alone; a region of none of these languages (GB, AU ...) is tried on every text; "
+        "default JP, FR, DE, ES, PT, BR, IT, NL; []: phone_region only")
     attachment_cache_mb: int = Field(
         32, ge=0, description="memory for results of PDF, OCR and DOCX extraction, reused for identical attachments "
         "(a campaign's copies); 0 disables")
@@ -68,3 +76,12 @@ class ContentSettings(_Closed):
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     ics: IcsSettings = Field(default_factory=IcsSettings)
     docx: DocxSettings = Field(default_factory=DocxSettings)
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _known_regions(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        regions = tuple(dict.fromkeys(r.strip().upper() for r in v))
+        unknown = [r for r in regions if r not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(f"{unknown} are not phone regions (ISO 3166 codes such as JP, FR, GB)")
+        return regions

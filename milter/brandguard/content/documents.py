@@ -27,12 +27,16 @@ def ics_text(raw: str) -> str:
         if key in ("ORGANIZER", "ATTENDEE"):
             cn = re.search(r'CN="?([^";:]+)', params, re.I)
             value = cn.group(1) if cn else ""
-        value = re.sub(r"\\[nN,;\\]", lambda m: _ICS_ESCAPES[m.group()], value)
+        value = re.sub(r"\\[nN,;\\]", _unescape, value)
         if re.search(r"<(p|br|div|span|a|b|html)\b", value, re.I):  # Google puts HTML in DESCRIPTION
             value = render(value).visible
         if value.strip():
             out.append(value.strip())
     return "\n".join(out)
+
+
+def _unescape(m: re.Match[str]) -> str:
+    return _ICS_ESCAPES[m.group()]
 
 
 _DOCX_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
@@ -43,7 +47,8 @@ def docx_text(data: bytes, max_bytes: int) -> tuple[str, list[str]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = [i for i in zf.infolist() if _DOCX_PARTS.match(i.filename)]
-            budget, texts = max_bytes, []
+            budget = max_bytes
+            texts: list[str] = []
             for info in sorted(names, key=lambda i: i.filename != "word/document.xml"):
                 if info.file_size > budget:  # declared size: refuse zip bombs before inflating
                     return "\n".join(texts), ["docx_too_large"]

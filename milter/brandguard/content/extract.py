@@ -13,6 +13,7 @@ from brandguard.content.config import ContentSettings
 from brandguard.content.model import Attachment, Content, Counters, Link, Phone, TextPart
 from brandguard.content.normalize import normalise
 from brandguard.content.ocr import OcrBudget
+from brandguard.content.phoneregions import typed_fullwidth
 from brandguard.content.phones import find_phones
 from brandguard.content.walk import Leaf, Walk, decode_text, walk
 from brandguard.isolation import Guard
@@ -111,7 +112,7 @@ class _Builder:
             self._pdf(leaf)
         elif kind == "docx":
             if self.s.docx.enabled:
-                params = (self.s.docx.max_bytes, self.s.max_text_chars, self.s.phone_region)
+                params = (self.s.docx.max_bytes, self.s.max_text_chars, self.s.phone_region, self.s.phone_regions)
                 defects, analysed = CACHE.get_or_compute("docx", params, leaf.data, self.s.attachment_cache_mb,
                                                          lambda: self._read_docx(leaf.data))
                 self.defects.extend(defects)
@@ -124,7 +125,7 @@ class _Builder:
         if not self.s.pdf.enabled or done >= self.s.pdf.max_files:
             return
         want_images = self.s.ocr.enabled
-        params = (self.s.pdf, want_images, self.s.max_text_chars, self.s.phone_region)
+        params = (self.s.pdf, want_images, self.s.max_text_chars, self.s.phone_region, self.s.phone_regions)
         result, analysed, annotations = CACHE.get_or_compute("pdf", params, leaf.data, self.s.attachment_cache_mb,
                                                              lambda: self._read_pdf(leaf.data, want_images))
         self.defects.extend(result.defects)
@@ -174,8 +175,9 @@ def analyse_text(source: str, raw: str, s: ContentSettings) -> Analysed:
     if not text:
         return Analysed(n.zero_width, n.bidi, n.styled, "")
     styled_digits = not raw.isascii() and any(unicodedata.category(c) == "Nd" and not c.isascii() for c in raw)
+    styled_digits = styled_digits and not typed_fullwidth(raw)
     return Analysed(n.zero_width, n.bidi, n.styled, text, tuple(urls.links_in_text(text, source)),
-                    tuple(find_phones(text, source, s.phone_region, styled_digits)))
+                    tuple(find_phones(text, source, s.phone_region, styled_digits, s.phone_regions)))
 
 
 _ANGLE = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>")
@@ -202,7 +204,11 @@ def _address(ctx: MessageContext, name: str) -> tuple[str, str]:
     return value, ""
 
 
-def _forwarded(body: str, attached: list[str], subject: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+_Forwarded = tuple[tuple[str, ...], tuple[str, ...]]  # (addresses, display names)
+_NOT_FORWARDED: _Forwarded = ((), ())
+
+
+def _forwarded(body: str, attached: list[str], subject: str) -> _Forwarded:
     """(addresses, display names) of the senders of forwarded or attached messages."""
     found = [pairs[0] for a in attached if a and (pairs := parse_addresses([decode_header_value(a)]))]
     mark = next(fastfind.finditer(_FORWARD_MARK, fastfind.forward_mark_starts(body), body), None)
@@ -244,11 +250,12 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard:
     display_name = normalise(display).text
     for where, text in (("subject", subject), ("display_name", display_name)):
         known = {p.e164 for p in b.phones}
-        b.phones.extend(p for p in find_phones(text, where, s.phone_region) if p.e164 not in known)
+        b.phones.extend(p for p in find_phones(text, where, s.phone_region, regions=s.phone_regions)
+                        if p.e164 not in known)
     reply_to = tuple(a.lower() for _, a in parse_addresses([decode_header_value(v) for v in ctx.header_values("Reply-To")]) if a)
     return_path = ctx.envelope.mail_from or (ctx.first_header("Return-Path") or "")
     body = "\n\n".join(t.text for t in b.texts if t.source == "body")
-    forwarded = g.run("forwarded", _forwarded, body, w.attached_from, subject, default=((), ()))
+    forwarded = g.run("forwarded", _forwarded, body, w.attached_from, subject, default=_NOT_FORWARDED)
     return Content(
         display_name=display_name,
         from_address=address.lower(),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from typing import Protocol
 
 import re2
 
@@ -28,7 +29,7 @@ _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 _MAX_LABEL = 63
 
 
-def finditer(pattern: re.Pattern, starts: Iterable[int], text: str) -> Iterator[re.Match]:
+def finditer(pattern: re.Pattern[str], starts: Iterable[int], text: str) -> Iterator[re.Match[str]]:
     """pattern.finditer(text) given `starts`, ascending positions including every start of a match.
 
     The pattern must not match the empty string (none of ours can).
@@ -43,7 +44,7 @@ def finditer(pattern: re.Pattern, starts: Iterable[int], text: str) -> Iterator[
             yield m
 
 
-def search_starts(head: re.Pattern, text: str) -> Iterator[int]:
+def search_starts(head: re.Pattern[str], text: str) -> Iterator[int]:
     """Every position where `head` matches, overlapping ones included."""
     m = head.search(text)
     while m is not None:
@@ -51,7 +52,17 @@ def search_starts(head: re.Pattern, text: str) -> Iterator[int]:
         m = head.search(text, m.start() + 1)
 
 
-def _re2_starts(head, text: str) -> Iterator[int]:
+class Span(Protocol):
+    def span(self) -> tuple[int, int]: ...
+
+
+class BytesPattern(Protocol):
+    """What we use of an RE2 pattern run on bytes (re2 has no type information)."""
+
+    def finditer(self, text: bytes) -> Iterator[Span]: ...
+
+
+def _re2_starts(head: BytesPattern, text: str) -> Iterator[int]:
     """search_starts for ASCII text with an RE2 copy of the head, run on the bytes (offsets are the same)."""
     for m in head.finditer(text.encode("ascii")):
         start, end = m.span()

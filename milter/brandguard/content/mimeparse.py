@@ -5,6 +5,7 @@ import email.policy
 from email.message import Message
 from email.parser import BytesParser
 from functools import lru_cache
+from typing import Any
 
 _MEMO_CHARS = 1024  # longer header values are parsed on every read rather than pinned in the memo
 
@@ -16,7 +17,8 @@ class _LenientPolicy(email.policy.EmailPolicy):
     inputs; such a header is then kept as an unstructured string, which is all a check needs.
     """
 
-    def header_fetch_parse(self, name, value):
+    # Any, as typeshed's EmailPolicy: a header object (a str), or compat32's str or email.header.Header
+    def header_fetch_parse(self, name: str, value: str) -> Any:
         try:
             return super().header_fetch_parse(name, value)
         except (IndexError, ValueError, RecursionError, TypeError, AttributeError):
@@ -41,7 +43,7 @@ class _MimePolicy(email.policy.Compat32):
     parsed once and remembered, and common values are shared between messages.
     """
 
-    def header_fetch_parse(self, name, value):
+    def header_fetch_parse(self, name: str, value: str) -> str:
         if len(value) > _MEMO_CHARS:
             return str(LENIENT_POLICY.header_fetch_parse(name, value))
         return _rendered(name.lower(), value)

@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import re2
 
+from brandguard.content.fastfind import BytesPattern
 from brandguard.content.normalize import skeleton
 
 _SEP = r"[\s\-_.]*"  # "Trend Micro", "TrendMicro", "Trend-Micro", "Trend_Micro"
 # 8-bit header bytes arrive surrogate-escaped; re2 takes only encodable text (same length kept for offsets)
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_NOT_KEY = re.compile(r"[^a-z0-9&]")
+# Kana, Han and Hangul: scripts written without spaces between words, so a name in them needs no word boundary
+_CJK_CHARS = "\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK = re.compile(f"[{_CJK_CHARS}]")
+_NOT_KEY = re.compile(f"[^a-z0-9&{_CJK_CHARS}]")
 MAX_HITS = 2000  # names reported per text: enough for any claim, bounded for "Norton " repeated a million times
 
 
@@ -40,7 +45,7 @@ class NameMatcher:
         # names: written name -> owner ids; exact_case: written name -> owner ids (case-sensitive)
         self._owners: dict[str, set[str]] = {}
         self._exact: dict[str, list[tuple[str, set[str]]]] = {}
-        patterns = set()
+        patterns: set[str] = set()
         for table, exact in ((names, False), (exact_case or {}, True)):
             for written, owners in table.items():
                 key = compact(written)
@@ -53,8 +58,12 @@ class NameMatcher:
                 patterns.add(_SEP.join(re2.escape(w) for w in skeleton(written).split()))
         options = re2.Options()
         options.max_mem = 256 << 20
-        alts = "|".join(sorted(patterns, key=len, reverse=True))
-        self._regex = re2.compile(r"\b(?:" + alts + ")", options) if alts else None
+        # re2's \b is an ASCII word boundary: names starting otherwise ("楽天カード", "Ébène") go without it and
+        # find() checks their left edge
+        worded = sorted((p for p in patterns if p[:1].isascii() and p[:1].isalnum()), key=len, reverse=True)
+        other = sorted((p for p in patterns if p not in worded), key=len, reverse=True)
+        alts = ([r"\b(?:" + "|".join(worded) + ")"] if worded else []) + (["(?:" + "|".join(other) + ")"] if other else [])
+        self._regex = re2.compile("|".join(alts), options) if alts else None
 
     def find(self, text: str) -> list[NameHit]:
         """Every non-overlapping name occurrence, in text order."""
@@ -69,7 +78,9 @@ class NameMatcher:
             spans = (m.span() for m in self._regex.finditer(skel))
         hits = []
         for start, end in spans:
-            if end < len(skel) and skel[end].isalpha():  # "nortonville": not a name boundary
+            if end < len(skel) and _glued(skel[end - 1], skel[end]):  # "nortonville": not a name boundary
+                continue
+            if start > 0 and not skel[start].isascii() and _glued(skel[start], skel[start - 1]):
                 continue
             key = _NOT_KEY.sub("", skel[start:end])
             written = text[start:end]
@@ -84,7 +95,13 @@ class NameMatcher:
         return hits
 
 
-def _ascii_spans(regex, data: bytes):
+def _glued(edge: str, neighbour: str) -> bool:
+    """True when `neighbour` continues the word that `edge` ends or starts: letters of scripts written with
+    spaces. Japanese and Chinese are not: 'Amazonから', '【楽天カード】', 'ご利用のSMBCカード' hold names."""
+    return neighbour.isalpha() and _CJK.match(neighbour) is None and _CJK.match(edge) is None
+
+
+def _ascii_spans(regex: BytesPattern, data: bytes) -> Iterator[tuple[int, int]]:
     """regex.finditer(data) spans."""
     return (m.span() for m in regex.finditer(data))
 

@@ -98,7 +98,7 @@ def _fold_char(c: str) -> str:
     return low if len(low) == 1 else c
 
 
-class _FoldTable(dict):
+class _FoldTable(dict[int, str]):
     """str.translate table code point -> skeleton character, filled on first sight of each character.
 
     translate() runs the per-character loop in C; only characters never seen before reach Python.

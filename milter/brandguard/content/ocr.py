@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from brandguard.content.cache import CACHE
@@ -22,7 +23,7 @@ class OcrBudget:
     """Per-message OCR state: images done, time left, problems met (as defect names)."""
 
     settings: OcrSettings
-    clock: object = time.monotonic
+    clock: Callable[[], float] = time.monotonic
     cache_mb: int = 0  # ContentSettings.attachment_cache_mb
     spent: float = 0.0
     done: int = 0

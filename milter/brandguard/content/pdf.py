@@ -4,8 +4,12 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from brandguard.content.config import PdfSettings
+
+if TYPE_CHECKING:  # pypdf itself is imported on the first PDF: most messages carry none
+    from pypdf import PageObject
 
 # pypdf logs every malformed object at WARNING; hostile PDFs would flood the milter log
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -49,14 +53,14 @@ def read_pdf(data: bytes, settings: PdfSettings, want_images: bool = True) -> Pd
     return out
 
 
-def _page_text(page) -> str:
+def _page_text(page: PageObject) -> str:
     try:
         return page.extract_text() or ""
     except Exception:
         return ""
 
 
-def _uris(page) -> list[str]:
+def _uris(page: PageObject) -> list[str]:
     found = []
     try:
         for ref in page.get("/Annots") or []:
@@ -71,7 +75,7 @@ def _uris(page) -> list[str]:
     return found
 
 
-def _images(page, defects: list[str]) -> list[bytes]:
+def _images(page: PageObject, defects: list[str]) -> list[bytes]:
     """JPEG/JPEG 2000 streams as they are (no Pillow needed); other encodings through pypdf, which needs Pillow."""
     out = []
     try:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import PhoneMetadata, PhoneNumberFormat, PhoneNumberMatcher, PhoneNumberType
+from phonenumbers import PhoneMetadata, PhoneNumberFormat, PhoneNumberMatch, PhoneNumberMatcher, PhoneNumberType
 
 from brandguard.content.model import Phone
+from brandguard.content.phoneregions import cued_regions
 
 _TYPES = {
     PhoneNumberType.TOLL_FREE: "toll_free",
@@ -33,6 +35,18 @@ _RUN_DIGITS = 5  # a run rewritten by _deobfuscate holds at least 5 digits, a sp
 _SPACED_DIGITS = 10
 _CONTEXT = 160
 _MAX_PHONES = 40
+# Runs read again with another region: digits and the separators national formats use ("0120ー123ー456",
+# "(03)1234-5678", "09 70 12 34 56"), of at least _NATIONAL_DIGITS digits outside the numbers already found
+# (shorter national numbers are rare in the default regions; "〒100-0001" and "2024" are not read again).
+_NATIONAL_RUN = re.compile(r"[(0-9][0-9\s().\-/\u2010-\u2015\u2212\u30fc\uff0d]{6,}[0-9]")  # ASCII: NFKC folds ０-９
+_NATIONAL_DIGITS = 8
+_MAX_RUNS = 20  # runs read again per text: a table of figures is no list of phone numbers
+_RUN_TRIES = 20
+_ZIP4 = re.compile(r"\d{5}-\d{4}")
+# dates and IPv4 addresses, the commonest runs of English mail: their digits do not make a run worth reading
+# (whole: "01.23.45.67.89" is a French number, not an address)
+_DATE_OR_IP = re.compile(r"(?<!\d)(?<!\d[./-])(?:(?:19|20)\d\d([-/.])\d\d?\1\d\d?|\d\d?([-/.])\d\d?\2(?:19|20)\d\d"
+                         r"|\d{1,3}(?:\.\d{1,3}){3})(?![./-]?\d)")
 
 
 def _deobfuscate(text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -54,10 +68,10 @@ def _deobfuscate(text: str) -> tuple[str, list[tuple[int, int]]]:
         if count < _SPACED_DIGITS:
             continue
         for m in _SPACED.finditer(text, lo, hi):
-            digits = re.sub(r"\D", "", m.group())
-            if len(digits) >= 10:
+            spaced = re.sub(r"\D", "", m.group())
+            if len(spaced) >= 10:
                 # left-align the digits and blank the rest, keeping the length
-                chars[m.start():m.end()] = list(digits.ljust(m.end() - m.start()))
+                chars[m.start():m.end()] = list(spaced.ljust(m.end() - m.start()))
                 spans.append((m.start(), m.end()))
     return "".join(chars), spans
 
@@ -99,7 +113,7 @@ def _in_run(c: str) -> bool:
     return c in _RUN_CHARS or c.isdecimal() or c.isspace()
 
 
-def _transform_digits(metadata) -> int | None:
+def _transform_digits(metadata: PhoneMetadata) -> int | None:
     """Digits a region's national-prefix transform rule can add to a number (None: cannot tell).
 
     The rule replaces the matched prefix; each group it copies comes from that prefix, so only its
@@ -158,47 +172,111 @@ class _Matcher(PhoneNumberMatcher):
     are counted by its callers either way, so the matches and their order are the same.
     """
 
-    def __init__(self, text: str, region: str | None, **kwargs) -> None:
+    def __init__(self, text: str, region: str | None, **kwargs: int) -> None:
         super().__init__(text, region, **kwargs)
         self._min_chars = min_number_chars(region)
 
-    def _parse_and_verify(self, candidate, offset):
+    def _parse_and_verify(self, candidate: str, offset: int) -> PhoneNumberMatch | None:
         if sum(map(str.isalnum, candidate)) < self._min_chars:
             return None
         return super()._parse_and_verify(candidate, offset)
 
 
-def find_phones(text: str, where: str, region: str = "US", styled_digits: bool = False) -> list[Phone]:
-    """Valid phone numbers in `text` (E.164, typed), each with surrounding context."""
+class _Found:
+    """The phones of one text so far, one per E.164, and the spans of the text the matches cover."""
+
+    def __init__(self, text: str, where: str, rewritten: list[tuple[int, int]], styled_digits: bool) -> None:
+        self.text, self.where, self.rewritten, self.styled_digits = text, where, rewritten, styled_digits
+        self.phones: list[Phone] = []
+        self.covered: list[tuple[int, int]] = []
+        self._seen: set[str] = set()
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.covered)
+
+    def add(self, m: PhoneNumberMatch, offset: int = 0) -> bool:
+        """Record a match found `offset` characters into the text; False once _MAX_PHONES are held."""
+        start, end = m.start + offset, m.end + offset
+        self.covered.append((start, end))
+        e164 = phonenumbers.format_number(m.number, PhoneNumberFormat.E164)
+        if e164 not in self._seen:
+            self._seen.add(e164)
+            lo, hi = max(0, start - _CONTEXT), min(len(self.text), end + _CONTEXT)
+            self.phones.append(Phone(
+                e164=e164,
+                type=_TYPES.get(phonenumbers.number_type(m.number), "unknown"),
+                raw=self.text[start:end],
+                where=self.where,
+                context=" ".join(self.text[lo:hi].split()),
+                obfuscated=self.styled_digits or any(s < end and start < e for s, e in self.rewritten),
+            ))
+        return len(self.phones) < _MAX_PHONES
+
+
+def find_phones(text: str, where: str, region: str = "US", styled_digits: bool = False,
+                regions: Sequence[str] = ()) -> list[Phone]:
+    """Valid phone numbers in `text` (E.164, typed), each with surrounding context.
+
+    Numbers without +country are read as `region`'s. Digit runs it leaves unmatched are read again as
+    each of `regions`, in order, that the text's script or language points to (phoneregions.cued_regions):
+    a Japanese "0120-123-456" in a US site's mail. A text without such a run costs one regex scan more,
+    one with a run also a count of the words of its first 3000 characters (phoneregions.languages).
+    """
     if not has_digit(text):  # the matcher's candidates all hold a digit
         return []
     clear, spans = _deobfuscate(text)
-    out: list[Phone] = []
-    seen: set[str] = set()
+    found = _Found(text, where, spans, styled_digits)
     try:
-        matches = _Matcher(clear, region, leniency=phonenumbers.Leniency.VALID, max_tries=200)
-        for m in matches:
-            e164 = phonenumbers.format_number(m.number, PhoneNumberFormat.E164)
-            if e164 in seen:
-                continue
-            seen.add(e164)
-            obfuscated = styled_digits or any(s < m.end and m.start < e for s, e in spans)
-            lo, hi = max(0, m.start - _CONTEXT), min(len(text), m.end + _CONTEXT)
-            out.append(
-                Phone(
-                    e164=e164,
-                    type=_TYPES.get(phonenumbers.number_type(m.number), "unknown"),
-                    raw=text[m.start:m.end],
-                    where=where,
-                    context=" ".join(text[lo:hi].split()),
-                    obfuscated=obfuscated,
-                )
-            )
-            if len(out) >= _MAX_PHONES:
-                break
+        for m in _Matcher(clear, region, leniency=phonenumbers.Leniency.VALID, max_tries=200):
+            if not found.add(m):
+                return found.phones
+        if regions and _leftover_runs(clear, found):
+            for other in cued_regions(clear, regions, region):
+                if not _read_runs_as(clear, other, found):
+                    break
     except Exception:  # phonenumbers is defensive but parses hostile input; never fail a message on it
-        return out
+        return found.phones
+    return found.phones
+
+
+def _leftover_runs(clear: str, found: _Found) -> list[tuple[int, int]]:
+    """Spans of the digit runs holding _NATIONAL_DIGITS digits outside the numbers found so far and outside
+    dates and IP addresses; a block of digits alone is left out, as _read_runs_as would drop any match in it."""
+    out: list[tuple[int, int]] = []
+    for m in _NATIONAL_RUN.finditer(clear):
+        lo, hi = m.span()
+        if m.group().isdigit():
+            continue
+        digits = len(_DIGIT.findall(clear, lo, hi))
+        digits -= sum(len(_DIGIT.findall(d.group())) for d in _DATE_OR_IP.finditer(clear, lo, hi))
+        if found.overlaps(lo, hi):
+            digits -= sum(len(_DIGIT.findall(clear, max(lo, s), min(hi, e))) for s, e in found.covered
+                          if s < hi and lo < e)
+        if digits >= _NATIONAL_DIGITS:
+            out.append((lo, hi))
+            if len(out) >= _MAX_RUNS:
+                break
     return out
+
+
+def _read_runs_as(clear: str, region: str, found: _Found) -> bool:
+    """Add the numbers of `region` in the runs still unmatched; False once _MAX_PHONES are held.
+
+    Each run is read with one character either side, which the matcher checks for a letter or a currency
+    sign ("abc0312345678", "$0312345678" are no numbers). The digits must be grouped as the region writes
+    its numbers (STRICT_GROUPING): a German reading of the date "08.03.2025" or a Portuguese one of the
+    company number "12.345.241/0001-06" is valid, but grouped as no number is. An ungrouped block of digits
+    is an id more often than a phone ("Sendungsverfolgungsnummer: 06829115220718", "Encomenda:300043000"),
+    a US ZIP+4 ("WA 98109-5210") is an address: neither is read again, nor a match over a number found.
+    """
+    for lo, hi in _leftover_runs(clear, found):
+        a, b = max(0, lo - 1), min(len(clear), hi + 1)
+        for m in _Matcher(clear[a:b], region, leniency=phonenumbers.Leniency.STRICT_GROUPING, max_tries=_RUN_TRIES):
+            if m.raw_string.isdigit() or _ZIP4.fullmatch(m.raw_string) or found.overlaps(m.start + a, m.end + a):
+                continue
+            if not found.add(m, a):
+                return False
+    return True
 
 
 def is_valid_e164(number: str) -> bool:

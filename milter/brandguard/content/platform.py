@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING
 
 from brandguard.content.model import Content
 from brandguard.model import AuthResults, MessageContext
+
+if TYPE_CHECKING:  # policy.platforms imports content
+    from brandguard.policy.platforms import FieldRule, Platform
 
 MAX_MATCHES = 5  # fields taken per rule: a note appears once per body alternative, a name a few times
 _SURROGATE = re.compile("[\ud800-\udfff]")  # 8-bit header bytes arrive surrogate-escaped; RE2 takes UTF-8 only
@@ -47,7 +51,7 @@ def _source_text(content: Content, source: str) -> str:
     return content.text_of(source)
 
 
-def _cut(rule, text: str) -> Iterable[str]:
+def _cut(rule: FieldRule, text: str) -> Iterable[str]:
     """The fields one rule finds in one text."""
     if rule.capture is not None:
         for n, m in enumerate(rule.capture.finditer(text)):
@@ -62,7 +66,7 @@ def _cut(rule, text: str) -> Iterable[str]:
         yield text[start:end.start() if end else limit]
 
 
-def user_fields(platform, content: Content) -> list[UserField]:
+def user_fields(platform: Platform, content: Content) -> list[UserField]:
     """Every user-written field of `platform` (a policy.platforms.Platform) in the message, without repeats."""
     out: list[UserField] = []
     seen: set[str] = set()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from brandguard.content import fastfind
@@ -15,8 +16,15 @@ _TRAILING = ".,;:!?)]}>'\""
 _MAX_LINKS = 300
 
 
+class _SuffixList(Protocol):
+    """What we use of publicsuffixlist.PublicSuffixList (which has no type information)."""
+
+    def privatesuffix(self, domain: str) -> str | None: ...
+    def publicsuffix(self, domain: str) -> str | None: ...
+
+
 @lru_cache(maxsize=1)
-def _psl():
+def _psl() -> _SuffixList:
     from publicsuffixlist import PublicSuffixList
 
     return PublicSuffixList(accept_unknown=False)

@@ -1,8 +1,11 @@
 """MIME walk with limits on parts, depth and bytes; yields decoded leaf parts and attached messages."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
+from typing import cast
 
 from brandguard.content.config import ContentSettings
 
@@ -49,13 +52,14 @@ def _visit(part: Message, s: ContentSettings, w: Walk, depth: int, attached: boo
     w.parts += 1
     ctype = part.get_content_type()
     if part.is_multipart():
-        children = part.get_payload()
-        if not isinstance(children, list):
+        payload = part.get_payload()
+        if not isinstance(payload, list):
             return
+        children = cast(list[Message], payload)  # the parser puts only messages in a multipart payload
         if ctype == "message/rfc822":
             for inner in children:
                 # the stdlib parses an attached message's From lazily and raises on garbage there
-                w.attached_from.append(str(_param(lambda: str(inner.get("From", "")), "")))
+                w.attached_from.append(str(_param(functools.partial(_from_of, inner), "")))
                 _visit(inner, s, w, depth + 1, attached=True)
             return
         if ctype == "multipart/alternative" and any(c.get_content_type() == "text/html" for c in children):
@@ -93,7 +97,11 @@ def decoded_payload(part: Message) -> bytes | None:
     return data if isinstance(data, bytes) else None
 
 
-def _param(getter, default: str):
+def _from_of(msg: Message) -> str:
+    return str(msg.get("From", ""))
+
+
+def _param(getter: Callable[[], str | None], default: str) -> str:
     """A MIME parameter, or `default` when the stdlib chokes on it (RFC 2231 'name*' fragments raise
     IndexError or TypeError from email.utils.decode_params)."""
     try:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Literal, Mapping
+from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -15,8 +16,13 @@ from brandguard.content.urls import in_domain, org_domain
 from brandguard.errors import ConfigError, PolicyError
 from brandguard.policy.yamlio import YamlDoc, load_yaml, validate
 
+if TYPE_CHECKING:  # platforms imports this module (PhoneSpec); a catalogue only carries these
+    from brandguard.policy.platforms import Platforms
+    from brandguard.policy.vocabulary import Vocabulary
+
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+T = TypeVar("T")
 Category = Literal["security", "tech", "payments", "bank", "retail", "courier", "crypto", "telco", "streaming",
                    "social", "travel", "government", "insurance", "health", "food", "auto", "other"]
 
@@ -130,31 +136,31 @@ class Catalogue:
     brands: Mapping[str, Brand]
     sources: tuple[Path, ...] = ()
     freemail_exact: frozenset[str] = frozenset()
-    freemail_patterns: tuple[re.Pattern, ...] = ()
+    freemail_patterns: tuple[re.Pattern[str], ...] = ()
     _by_domain: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # sending domains
     _by_web: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # sending and web domains
     _by_phone: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _matcher: NameMatcher | None = None
-    _derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-    # brandguard.policy.platforms.Platforms: platforms whose genuine mail carries user-written fields
-    platforms: Any = None
-    # brandguard.policy.vocabulary.Vocabulary: lure phrases, tools, link lists; None: the shipped vocabulary
-    vocabulary: Any = None
+    _derived: dict[Hashable, object] = field(default_factory=dict, compare=False, repr=False)
+    # platforms whose genuine mail carries user-written fields
+    platforms: Platforms | None = None
+    # lure phrases, tools, link lists; None: the shipped vocabulary
+    vocabulary: Vocabulary | None = None
 
-    def with_platforms(self, platforms: Any, sources: tuple[Path, ...] = ()) -> "Catalogue":
+    def with_platforms(self, platforms: Platforms, sources: tuple[Path, ...] = ()) -> Catalogue:
         """This catalogue with the platforms loaded after it (a platform refers to its brands)."""
         return replace(self, platforms=platforms, sources=self.sources + tuple(sources), _derived={})
 
-    def with_vocabulary(self, vocabulary: Any) -> "Catalogue":
-        """This catalogue with the policy's vocabulary (brandguard.policy.vocabulary.Vocabulary) and its files."""
+    def with_vocabulary(self, vocabulary: Vocabulary) -> Catalogue:
+        """This catalogue with the policy's vocabulary and its files."""
         return replace(self, vocabulary=vocabulary, sources=self.sources + vocabulary.sources, _derived={})
 
-    def derived(self, key: Any, build: Callable[["Catalogue"], Any]) -> Any:
+    def derived(self, key: Hashable, build: Callable[[Catalogue], T]) -> T:
         """An index checks derive from the catalogue, built on first use: a loaded catalogue never changes."""
         value = self._derived.get(key)
         if value is None:
             value = self._derived.setdefault(key, build(self))
-        return value
+        return cast(T, value)  # the cache holds every key's index as object: each key has its one builder
 
     def all_brand_domains(self) -> frozenset[str]:
         """Every brand's sending domains (a From in one of these, or below, is 'the brand's domain')."""
@@ -238,7 +244,7 @@ def _exact_name_clash(doc: YamlDoc, i: int, b: BrandSpec, problems: list[str]) -
                         "case-insensitive alias")
 
 
-def _freemail(path: Path | None, problems: list[str]) -> tuple[frozenset[str], tuple[re.Pattern, ...]]:
+def _freemail(path: Path | None, problems: list[str]) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
     if path is None:
         return frozenset(), ()
     try:

@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from brandguard.addresses import parse_addresses
+from brandguard.checks.base import CheckParams
 from brandguard.model import Action, AuthResults, Finding, MessageContext, Mode, Reply, RuleHit, Verdict, domain_of
 from brandguard.policy import schema
 from brandguard.policy.loader import Policy
@@ -71,6 +72,7 @@ def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: l
 
     forced: list[tuple[Action, schema.Rule, Mode]] = []
     allowed_by_rule = False
+    cap: Action | None = None  # set by a `cap:` rule: the most the score and the rules below it may lead to
     for rule in spec.rules:
         if not _sampled(rule, ctx) or not _holds(rule.when, facts, findings, score, policy):
             continue
@@ -78,15 +80,17 @@ def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: l
         if rmode is Mode.ENFORCE:
             score += rule.score
         hits.append(RuleHit(id=rule.id, action=Action(rule.action) if rule.action else None, score=rule.score, mode=rmode))
+        if rule.cap is not None and rmode is Mode.ENFORCE:
+            cap = _at_most(Action(rule.cap), cap)
         if rule.action:
-            forced.append((Action(rule.action), rule, rmode))
+            forced.append((_at_most(Action(rule.action), cap), rule, rmode))
             if rule.action == "accept" and rmode is Mode.ENFORCE:
                 allowed_by_rule = True
                 reasons.append(f"rule {rule.id}")
         if rule.final:
             break
 
-    by_score = _threshold_action(score, thresholds)
+    by_score = _at_most(_threshold_action(score, thresholds), cap)
     enforced = [a for a, _, m in forced if m is Mode.ENFORCE and a is not Action.ACCEPT]
     monitored = [a for a, _, m in forced if m is Mode.MONITOR and a is not Action.ACCEPT]
     if allowed_by_rule:
@@ -113,9 +117,13 @@ def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: l
     )
 
 
-def _weight(params, outcome: str) -> float:
-    per_outcome = getattr(params, "outcome_weights", None) or {}
-    return float(per_outcome.get(outcome, params.weight))
+def _at_most(action: Action, cap: Action | None) -> Action:
+    """`action`, lowered to `cap` when a cap is in force."""
+    return cap if cap is not None and action.rank > cap.rank else action
+
+
+def _weight(params: CheckParams, outcome: str) -> float:
+    return float(params.outcome_weights.get(outcome, params.weight))
 
 
 def _threshold_action(score: float, t: schema.Thresholds) -> Action:
@@ -174,11 +182,11 @@ def _ip_in(addr: str, nets: list[str]) -> bool:
     return any(ip in ipaddress.ip_network(n, strict=False) for n in nets)
 
 
-def _listify(v) -> list[str]:
+def _listify(v: str | list[str] | None) -> list[str]:
     return [v] if isinstance(v, str) else list(v or [])
 
 
-def _holds(cond, facts: Facts, findings: list[Finding], score: float, policy: Policy) -> bool:
+def _holds(cond: schema.Condition, facts: Facts, findings: list[Finding], score: float, policy: Policy) -> bool:
     if isinstance(cond, schema.AllCond):
         return all(_holds(c, facts, findings, score, policy) for c in cond.all)
     if isinstance(cond, schema.AnyCond):

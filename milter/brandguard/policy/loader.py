@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,9 +16,12 @@ from brandguard.checks import registry
 from brandguard.checks.base import CheckParams
 from brandguard.errors import ConfigError, PolicyError
 from brandguard.policy import schema
-from brandguard.policy.platforms import load_platforms
-from brandguard.policy.vocabulary import policy_vocabulary
+from brandguard.policy.catalogue import Catalogue, load_catalogue
+from brandguard.policy.platforms import PlatformSpec, load_platforms
+from brandguard.policy.vocabulary import Section, Vocabulary, policy_vocabulary
 from brandguard.policy.yamlio import YamlDoc, format_loc, load_yaml, validate
+
+Origin = list[tuple[YamlDoc, int]]  # per rule: the document it was written in, and its index there
 
 
 @dataclass(frozen=True)
@@ -26,8 +30,8 @@ class Policy:
 
     spec: schema.PolicyFile
     check_params: dict[str, CheckParams]
-    regexes: dict[str, Any]
-    catalogue: Any
+    regexes: dict[str, Any]  # compiled RE2 (untyped)
+    catalogue: Catalogue
     hash: str
     sources: tuple[Path, ...]
     warnings: tuple[str, ...] = field(default=())
@@ -43,13 +47,11 @@ class Policy:
     @cached_property
     def brand_domains(self) -> frozenset[str]:
         """Every catalogued brand's sending domain, lower-case (computed once per policy load)."""
-        cat = self.catalogue
-        return frozenset(d.lower().rstrip(".") for d in cat.all_brand_domains()) if cat is not None else frozenset()
+        return frozenset(d.lower().rstrip(".") for d in self.catalogue.all_brand_domains())
 
     @property
     def brand_ids(self) -> list[str]:
-        cat = self.catalogue
-        return sorted(getattr(cat, "brands", {}) or {}) if cat is not None else []
+        return sorted(self.catalogue.brands)
 
 
 def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
@@ -67,11 +69,11 @@ def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
         raise PolicyError(exc.problems) from None
 
     rules, allow, overrides = list(spec.rules), list(spec.allow), list(spec.recipient_overrides)
-    origin = [(main_doc, i) for i in range(len(spec.rules))]  # where each rule was written
+    origin: Origin = [(main_doc, i) for i in range(len(spec.rules))]  # where each rule was written
     checks_cfg: dict[str, tuple[YamlDoc, dict[str, Any]]] = {n: (main_doc, c) for n, c in spec.checks.items()}
     overrides_top: dict[str, Any] = {}
-    local_platforms: list[tuple[YamlDoc, list]] = []  # platforms added by local files, with their file for errors
-    local_vocabulary: list[tuple[YamlDoc, Any, tuple]] = []  # vocabulary sections of local files, and where
+    local_platforms: list[tuple[YamlDoc, list[PlatformSpec]]] = []  # added by local files, with the file for errors
+    local_vocabulary: list[Section] = []  # vocabulary sections of local files, and where
     for inc in _expand(path.parent, spec.include):
         try:
             doc = load_yaml(inc)
@@ -112,7 +114,8 @@ def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
         else:
             live_rules.append(rule)
 
-    catalogue = None
+    catalogue: Catalogue | None = None
+    vocabulary: Vocabulary | None = None
     try:
         catalogue = _load_catalogue(path.parent, spec.catalogue, local_platforms)
     except ConfigError as exc:
@@ -121,10 +124,9 @@ def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
         vocabulary = policy_vocabulary(path.parent, spec.catalogue.vocabulary, local_vocabulary, warnings)
     except ConfigError as exc:
         problems.extend(exc.problems)
-    if problems:
+    if problems or catalogue is None or vocabulary is None:  # either is None only with a problem listed
         raise PolicyError(problems)
-    if catalogue is not None:
-        catalogue = catalogue.with_vocabulary(vocabulary)
+    catalogue = catalogue.with_vocabulary(vocabulary)
 
     live_allow = []
     for entry in allow:
@@ -134,7 +136,7 @@ def load_policy(path: str | Path, *, today: dt.date | None = None) -> Policy:
             live_allow.append(entry)
     merged = spec.model_copy(update={"rules": live_rules, "allow": live_allow, "recipient_overrides": overrides,
                                      **overrides_top})
-    sources = tuple(d.path for d in docs) + tuple(getattr(catalogue, "sources", ()) or ())
+    sources = tuple(d.path for d in docs) + catalogue.sources
     digest = hashlib.sha256()
     for src in sources:
         digest.update(str(src).encode() + b"\0" + Path(src).read_bytes())
@@ -170,22 +172,24 @@ def _check_params(cfg: dict[str, tuple[YamlDoc, dict[str, Any]]], problems: list
     return out
 
 
-def _walk(cond: Any):
+def _walk(cond: schema.Condition) -> Iterator[schema.Condition]:
     yield cond
-    for child in getattr(cond, "all", None) or getattr(cond, "any", None) or []:
+    children = cond.all if isinstance(cond, schema.AllCond) else cond.any if isinstance(cond, schema.AnyCond) else []
+    for child in children:
         yield from _walk(child)
     if isinstance(cond, schema.NotCond):
         yield from _walk(cond.not_)
 
 
-def _compile_regexes(rules: list[schema.Rule], origin: list, problems: list[str]) -> dict[str, Any]:
+def _compile_regexes(rules: list[schema.Rule], origin: Origin, problems: list[str]) -> dict[str, Any]:
     """Admin regexes go through RE2: linear time, so a policy cannot make the milter backtrack forever."""
     out: dict[str, Any] = {}
     opts = re2.Options()
     opts.case_sensitive = False
     for rule, (doc, idx) in zip(rules, origin):
         for cond in _walk(rule.when):
-            pattern = getattr(cond, "matches", None) or getattr(cond, "mail_from_matches", None)
+            pattern = (cond.matches if isinstance(cond, schema.HeaderCond) else
+                       cond.mail_from_matches if isinstance(cond, schema.EnvelopeCond) else None)
             if pattern and pattern not in out:
                 try:
                     out[pattern] = re2.compile(pattern, opts)
@@ -195,7 +199,7 @@ def _compile_regexes(rules: list[schema.Rule], origin: list, problems: list[str]
     return out
 
 
-def _unique_rule_ids(rules: list[schema.Rule], origin: list, problems: list[str]) -> None:
+def _unique_rule_ids(rules: list[schema.Rule], origin: Origin, problems: list[str]) -> None:
     seen: set[str] = set()
     for rule, (doc, idx) in zip(rules, origin):
         if rule.id in seen:
@@ -203,11 +207,8 @@ def _unique_rule_ids(rules: list[schema.Rule], origin: list, problems: list[str]
         seen.add(rule.id)
 
 
-def _load_catalogue(base: Path, spec: schema.CatalogueSpec, local_platforms: list | None = None) -> Any:
-    try:
-        from brandguard.policy.catalogue import load_catalogue
-    except ImportError:  # catalogue module not present: a policy without brands
-        return None
+def _load_catalogue(base: Path, spec: schema.CatalogueSpec,
+                    local_platforms: list[tuple[YamlDoc, list[PlatformSpec]]] | None = None) -> Catalogue:
     brand_files = _expand(base, spec.brands)
     freemail = (base / spec.freemail) if spec.freemail else None
     catalogue = load_catalogue(brand_files, freemail)

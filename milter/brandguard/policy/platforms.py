@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 import re2
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from brandguard.content.urls import in_domain
 from brandguard.errors import ConfigError, PolicyError
-from brandguard.policy.catalogue import PhoneSpec
+from brandguard.policy.catalogue import Brand, PhoneSpec
 from brandguard.policy.yamlio import YamlDoc, load_yaml, validate
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -68,7 +69,7 @@ class FieldSpec(_Closed):
         return _valid_rx(v)
 
     @model_validator(mode="after")
-    def _one_way(self) -> "FieldSpec":
+    def _one_way(self) -> FieldSpec:
         if self.capture is not None:
             if self.after is not None or self.until is not None:
                 raise ValueError("give either capture, or after/until markers, not both")
@@ -131,7 +132,7 @@ class FieldRule:
     name: str
     source: str
     kind: str
-    capture: Any  # compiled RE2 or None
+    capture: Any  # compiled RE2 (untyped) or None
     after: Any
     until: Any
     max_chars: int
@@ -175,7 +176,7 @@ def _rule(spec: FieldSpec) -> FieldRule:
 
 
 def load_platforms(paths: Iterable[Path], local: Iterable[tuple[YamlDoc, list[PlatformSpec]]],
-                   brands: Mapping[str, Any]) -> Platforms:
+                   brands: Mapping[str, Brand]) -> Platforms:
     """Platform files plus the `platforms:` of local policy files; PolicyError lists every problem with file:line.
 
     `brands` is the loaded catalogue: a platform's brands must exist, and their official numbers are its own.

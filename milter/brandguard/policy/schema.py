@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
@@ -24,7 +24,7 @@ class Thresholds(_Closed):
     reject: float = 15.0
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Thresholds":
+    def _ordered(self) -> Thresholds:
         if not self.tag <= self.quarantine <= self.reject:
             raise ValueError("thresholds must satisfy tag <= quarantine <= reject")
         return self
@@ -105,19 +105,19 @@ class ScoreCond(_Closed):
 class AllCond(_Closed):
     """True when every listed condition holds."""
 
-    all: list["Condition"]
+    all: list[Condition]
 
 
 class AnyCond(_Closed):
     """True when at least one listed condition holds."""
 
-    any: list["Condition"]
+    any: list[Condition]
 
 
 class NotCond(_Closed):
     """True when the condition does not hold."""
 
-    not_: "Condition" = Field(alias="not")
+    not_: Condition = Field(alias="not")
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
@@ -138,16 +138,14 @@ def _cond_kind(v: Any) -> str | None:
 
 
 Condition = Annotated[
-    Union[
-        Annotated[AllCond, Tag("AllCond")],
-        Annotated[AnyCond, Tag("AnyCond")],
-        Annotated[NotCond, Tag("NotCond")],
-        Annotated[CheckCond, Tag("CheckCond")],
-        Annotated[HeaderCond, Tag("HeaderCond")],
-        Annotated[AuthCond, Tag("AuthCond")],
-        Annotated[ScoreCond, Tag("ScoreCond")],
-        Annotated[EnvelopeCond, Tag("EnvelopeCond")],
-    ],
+    Annotated[AllCond, Tag("AllCond")]
+    | Annotated[AnyCond, Tag("AnyCond")]
+    | Annotated[NotCond, Tag("NotCond")]
+    | Annotated[CheckCond, Tag("CheckCond")]
+    | Annotated[HeaderCond, Tag("HeaderCond")]
+    | Annotated[AuthCond, Tag("AuthCond")]
+    | Annotated[ScoreCond, Tag("ScoreCond")]
+    | Annotated[EnvelopeCond, Tag("EnvelopeCond")],
     Discriminator(_cond_kind),
 ]
 AllCond.model_rebuild()
@@ -168,11 +166,14 @@ class Rule(_Closed):
     expires: dt.date | None = Field(None, description="after this date the rule is ignored (and `check` warns)")
     reply: ReplySpec | None = None
     final: bool = Field(False, description="stop evaluating later rules when this one matches")
+    cap: Literal["accept", "tag", "quarantine"] | None = Field(
+        None, description="the most this message may get, from its score and from the rules listed after this one "
+        "(rules before it keep their action): e.g. mail about a scam is at most tagged")
 
     @model_validator(mode="after")
-    def _does_something(self) -> "Rule":
-        if self.action is None and self.score == 0:
-            raise ValueError("a rule needs an action or a score")
+    def _does_something(self) -> Rule:
+        if self.action is None and self.score == 0 and self.cap is None:
+            raise ValueError("a rule needs an action, a score or a cap")
         return self
 
 
@@ -188,7 +189,7 @@ class AllowEntry(_Closed):
     expires: dt.date | None = None
 
     @model_validator(mode="after")
-    def _has_selector(self) -> "AllowEntry":
+    def _has_selector(self) -> AllowEntry:
         if not (self.sender_domain or self.client_ip or self.authenticated):
             raise ValueError("an allow entry needs sender_domain, client_ip or authenticated")
         for net in self.client_ip or []:

@@ -71,6 +71,8 @@ class PhraseLists(_Closed):
     access_request: list[Pattern] = _phrases("asks to let someone into the reader's computer (remote_access_lure)")
     reward: list[Pattern] = _phrases("prize, voucher or survey bait (reward_lure)")
     urgency: list[Pattern] = _phrases("pressure to act now (action_lure evidence)")
+    warning: list[Pattern] = _phrases("the message warns about a scam: 'do not call', 'phishing', 'fake invoice', 'if "
+                                      "you receive one' (scam_warning: bulletins, abuse-desk forwards, news)")
     # credential_lure outcomes, tried in this order
     mailbox_quota: list[Pattern] = _phrases("credential_lure: the mailbox is full, mail is held")
     password_expiry: list[Pattern] = _phrases("credential_lure: the password expires")
@@ -89,7 +91,7 @@ class PhraseLists(_Closed):
 
 
 LEXICONS = ("call", "cancel", "charge", "amount", "gift_or_crypto", "your_account", "dial_in", "transaction",
-            "access_request", "reward", "urgency")
+            "access_request", "reward", "urgency", "warning")
 CREDENTIAL_KINDS = ("mailbox_quota", "password_expiry", "account_threat", "account_verify", "verify_request",
                     "payment_update")
 TOPIC_NAMES = ("parcel_fee", "protection_expired", "document_share", "crypto_wallet", "points_expiring",
@@ -151,6 +153,7 @@ class Vocabulary:
     access_request: Lexicon
     reward: Lexicon
     urgency: Lexicon
+    warning: Lexicon
     credential: Mapping[str, Lexicon]  # CREDENTIAL_KINDS order
     topics: Mapping[str, Lexicon]  # TOPIC_NAMES order
     remote_tools: Lexicon
@@ -163,7 +166,8 @@ class Vocabulary:
     sources: tuple[Path, ...] = ()
 
 
-Section = tuple[YamlDoc, VocabularySection, tuple]  # the document, the section, its key path in the document
+Loc = tuple[str | int, ...]  # a key path in a YAML document
+Section = tuple[YamlDoc, VocabularySection, Loc]  # the document, the section, its key path in the document
 
 
 def load_vocabulary(paths: Sequence[Path], local: Sequence[Section] = ()) -> Vocabulary:
@@ -184,7 +188,7 @@ def load_vocabulary(paths: Sequence[Path], local: Sequence[Section] = ()) -> Voc
     return _compile([s for _, s, _ in sections], tuple(Path(p) for p in paths))
 
 
-def _unspaced_problems(doc: YamlDoc, section: VocabularySection, prefix: tuple) -> list[str]:
+def _unspaced_problems(doc: YamlDoc, section: VocabularySection, prefix: Loc) -> list[str]:
     out = []
     for kind in ("phrases", "exceptions"):
         for lang, lists in getattr(section, kind).items():

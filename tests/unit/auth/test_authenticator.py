@@ -5,7 +5,8 @@ import threading
 
 import pytest
 
-from brandguard.auth import Authenticator, AuthSettings
+from brandguard.auth import Authenticator, AuthSettings, spf
+from brandguard.auth.authres import build_header
 from brandguard.model import AuthResults, Envelope
 from fixtures.dns import FakeResolver, Zones, context_from_bytes, mail_domain
 
@@ -102,3 +103,17 @@ def test_one_authenticator_serves_many_threads(zones, rsa_key, message):
     for t in threads:
         t.join()
     assert errors == [] and results == ["pass"] * 30
+
+
+def _raise(*_args, **_kwargs):
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize("method", [pytest.param("check_host", id="spf-raises"),
+                                    pytest.param("check_helo", id="helo-raises")])
+def test_a_raising_spf_leaves_dmarc_temperror_for_the_from_domain(zones, message, monkeypatch, method):
+    # the temperror result once carried the AuthorDomain object, and writing our header then raised
+    monkeypatch.setattr(spf, method, _raise)
+    got = authenticate(zones, message)
+    assert (got.dmarc.result, got.dmarc.from_domain) == ("temperror", "example.com")
+    assert "dmarc=temperror header.from=example.com" in build_header("mx.example", got)

@@ -1,9 +1,14 @@
-"""obfuscation and org_name_mismatch; every check registered with a description and closed outcomes."""
+"""obfuscation and org_name_mismatch; every check registered with a description, closed outcomes, typed params."""
 from __future__ import annotations
 
 import pytest
 
 from brandguard.checks import registry
+from brandguard.checks.base import CheckInput, CheckParams
+from brandguard.content import extract
+from brandguard.content.config import ContentSettings
+from brandguard.mailfile import context_from_bytes
+from brandguard.model import AuthResults
 from unit.checks.factory import mail, summary
 
 MINE = ["brand_claim", "sender_not_brand", "freemail_brand_claim", "phone_not_official", "callback_lure",
@@ -17,6 +22,19 @@ def test_registered(name):
     check = registry.get(name)
     assert check.description and check.outcomes and check.needs_content
     assert check.Params().weight == 0.0
+
+
+WITH_PARAMS = [pytest.param(n, id=n) for n in registry.names() if registry.get(n).Params is not CheckParams]
+
+
+@pytest.mark.parametrize("name", WITH_PARAMS)
+def test_check_refuses_parameters_of_another_class(catalogue, name):
+    # the loader validates each check's table with its own Params: anything else reaching a check is a wiring bug
+    check = registry.get(name)
+    ctx = context_from_bytes(mail(sender="Norton <billing@desk.example>", text="Call 1-808-555-0143 to cancel"))
+    inp = CheckInput.build(ctx, AuthResults(), extract(ctx, ContentSettings(ocr={"enabled": False})), catalogue)
+    with pytest.raises(TypeError, match=check.Params.__name__):
+        check.evaluate(inp, CheckParams())
 
 
 @pytest.mark.parametrize(

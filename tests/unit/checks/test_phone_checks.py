@@ -56,9 +56,9 @@ def test_callback_lure(run, raw, expected):
 
 
 def test_callback_lure_in_calendar_invite(run):
-    ics = ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Norton LifeLock invoice\r\nDESCRIPTION:Your membership "
-           "will renew. A charge of $510.22 will be processed.\\nNeed to cancel? Call +1 (808) 555-0143.\r\n"
-           "END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    ics = (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Norton LifeLock invoice\r\nDESCRIPTION:Your membership "
+           b"will renew. A charge of $510.22 will be processed.\\nNeed to cancel? Call +1 (808) 555-0143.\r\n"
+           b"END:VEVENT\r\nEND:VCALENDAR\r\n")
     raw = mail(subject="Invitation", text="You have been invited", attachments=[(ics, "text", "calendar", "invite.ics")])
     assert summary(run("callback_lure", raw)) == {("cancel_or_refund", "norton")}
 

@@ -63,7 +63,7 @@ def test_html_alternative_wins_and_hidden_text_is_kept_apart():
                                 "click</a></p>"))
     assert c.body == "Visible click"
     assert c.hidden_text == "secret words" and c.counters.hidden_chars == len("secretwords")
-    assert [(l.host, l.text, l.kind) for l in c.links] == [("x.example", "click", "href")]
+    assert [(link.host, link.text, link.kind) for link in c.links] == [("x.example", "click", "href")]
 
 
 def test_pdf_text_phone_and_link_annotation():
@@ -71,7 +71,7 @@ def test_pdf_text_phone_and_link_annotation():
     c = content_of(message(attachments=[(pdf, "application", "pdf", "invoice.pdf")]))
     assert "Norton 360 renewal" in c.text_of("pdf")
     assert [p.e164 for p in c.phones if p.where == "pdf"] == ["+18085550143"]
-    assert ("renew.example", "annotation", "pdf") in [(l.host, l.kind, l.where) for l in c.links]
+    assert ("renew.example", "annotation", "pdf") in [(link.host, link.kind, link.where) for link in c.links]
     assert c.attachments[0].filename == "invoice.pdf"
 
 

@@ -49,8 +49,8 @@ def test_is_valid_e164(n, ok):
 
 def test_links_in_text():
     links = links_in_text("See https://a.example/x?y=1, www.b.example and norton-renew.com. Not notes.txt", "body")
-    assert [(l.host, l.kind) for l in links] == [("a.example", "text"), ("www.b.example", "text"),
-                                                 ("norton-renew.com", "bare")]
+    assert [(link.host, link.kind) for link in links] == [("a.example", "text"), ("www.b.example", "text"),
+                                                          ("norton-renew.com", "bare")]
 
 
 @pytest.mark.parametrize(

@@ -165,3 +165,25 @@ def test_not_and_any_conditions(make_policy):
 ])
 def test_in_domains(domain, domains, expected):
     assert in_domains(domain, domains) is expected
+
+
+@pytest.mark.parametrize("weight, rules, expected", [
+    pytest.param(20, "- {id: bulletin, when: {header: Subject, contains: Renewal}, cap: tag}", Action.TAG,
+                 id="score-capped-at-tag"),
+    pytest.param(2, "- {id: bulletin, when: {header: Subject, contains: Renewal}, cap: tag}", Action.ACCEPT,
+                 id="below-tag-stays-accepted"),
+    pytest.param(0, "- {id: bulletin, when: {header: Subject, contains: Renewal}, cap: tag}\n"
+                    "- {id: lure, when: {header: Subject, exists: true}, action: reject}", Action.TAG,
+                 id="rules-below-the-cap-are-capped"),
+    pytest.param(0, "- {id: dmarc, when: {header: Subject, exists: true}, action: reject}\n"
+                    "- {id: bulletin, when: {header: Subject, contains: Renewal}, cap: tag}", Action.REJECT,
+                 id="rules-above-the-cap-keep-their-action"),
+    pytest.param(20, "- {id: bulletin, when: {header: Subject, contains: Renewal}, cap: tag, mode: monitor}",
+                 Action.REJECT, id="a-monitored-cap-does-not-lower"),
+])
+def test_cap_rule_limits_score_and_later_rules(make_policy, weight, rules, expected):
+    policy = make_policy(f"checks: {{message_structure: {{weight: {weight}}}}}\nrules:\n"
+                         + textwrap.indent(rules, "  ") + "\n")
+    v = evaluate(policy, ctx(), AuthResults(), [F_STRUCT])
+    assert v.action is expected
+    assert "bulletin" in v.rule_ids

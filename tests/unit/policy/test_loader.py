@@ -42,7 +42,7 @@ def test_every_error_reported_with_file_and_line(tmp_path):
     with pytest.raises(PolicyError) as err:
         load_policy(p)
     text = "\n".join(err.value.problems)
-    assert f"{p}:14: rules[2]: Value error, a rule needs an action or a score" in text
+    assert f"{p}:14: rules[2]: Value error, a rule needs an action, a score or a cap" in text
     assert len(err.value.problems) == 1  # schema errors stop before semantic checks
     p.write_text(p.read_text().replace("  - id: no-action\n    when: {header: Subject, exists: true}\n", ""))
     with pytest.raises(PolicyError) as err:

@@ -51,6 +51,10 @@ _STYLED_RANGES = ((0x1D400, 0x1D7FF), (0xFF01, 0xFF5E), (0x2460, 0x24FF), (0x1F1
 # character classes instead of per-character Python tests: normalise() meets megabytes of hostile text
 _BIDI_RX = re.compile("[" + "".join(sorted(_BIDI_OVERRIDES)) + "]")
 _STYLED_RX = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _STYLED_RANGES) + "]")
+# Japanese, Chinese and Korean are typed with full-width punctuation and digits: there they are no disguise
+_CJK_RX = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_STYLED_NOT_FULLWIDTH_RX = re.compile(
+    "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _STYLED_RANGES if lo != 0xFF01) + "]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # ASCII whitespace other than newline and space (what \s matches below 0x80); see _collapse_ascii()
@@ -65,7 +69,7 @@ def normalise(text: str) -> Normalised:
     else:
         zw = len(_INTRA_WORD_ZW.findall(text))
         bidi = len(_BIDI_RX.findall(text))
-        styled = len(_STYLED_RX.findall(text))
+        styled = len((_STYLED_NOT_FULLWIDTH_RX if _CJK_RX.search(text) else _STYLED_RX).findall(text))
         out = unicodedata.normalize("NFKC", text.translate(_DROP))
     if "\r" in out:
         out = out.replace("\r\n", "\n").replace("\r", "\n")

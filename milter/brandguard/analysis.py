@@ -29,7 +29,8 @@ from brandguard.errors import AnalysisCrashed
 
 if TYPE_CHECKING:
     from brandguard.model import MessageContext
-    from brandguard.pipeline import Outcome, Pipeline, PolicyStore
+    from brandguard.pipeline import Outcome, Pipeline
+    from brandguard.policy.store import PolicyStore
 
 log = logging.getLogger("brandguard")
 _PID = struct.Struct("!i")

@@ -8,7 +8,8 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
 from brandguard.model import MessageContext
-from brandguard.pipeline import Outcome, Pipeline, PolicyStore
+from brandguard.pipeline import Outcome, Pipeline
+from brandguard.policy.store import PolicyStore
 from brandguard.settings import Settings
 
 if TYPE_CHECKING:

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from brandguard import actions
@@ -16,11 +14,12 @@ from brandguard.auth.authres import build_header, claims_our_id, from_trusted_he
 from brandguard.checks import registry
 from brandguard.checks.base import Check, CheckInput
 from brandguard.content import Content, extract
-from brandguard.errors import BudgetExceeded, PolicyError
+from brandguard.errors import BudgetExceeded
 from brandguard.isolation import Guard
 from brandguard.model import Action, AuthResults, Finding, MessageContext, Mode, RuleHit, Verdict
 from brandguard.policy import engine
-from brandguard.policy.loader import Policy, load_policy
+from brandguard.policy.loader import Policy
+from brandguard.policy.store import PolicyStore
 
 if TYPE_CHECKING:  # only the daemon and `scan` with DNS need these imported
     from brandguard.auth.authenticator import Authenticator
@@ -29,60 +28,6 @@ if TYPE_CHECKING:  # only the daemon and `scan` with DNS need these imported
 
 log = logging.getLogger("brandguard")
 T = TypeVar("T")
-# the policy files' (path, mtime_ns, size), None for a file that could not be read
-_Stamp = tuple[tuple[str, int | None, int | None], ...]
-
-
-class PolicyStore:
-    """Holds the current policy; reloads validate fully and swap atomically, keeping the last good one."""
-
-    def __init__(self, path: str | Path, on_reload: Callable[[Policy, bool], None] | None = None):
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._policy = load_policy(self.path)
-        self._stamp = self._fingerprint()
-        self._on_reload = on_reload
-
-    @property
-    def current(self) -> Policy:
-        return self._policy  # one attribute read: atomic, so readers never see a half-swapped policy
-
-    def _fingerprint(self) -> _Stamp:
-        files = set(self._policy.sources) | {self.path}
-        # include folders too, so that a first file dropped into an empty local.d/ is noticed
-        dirs = {p.parent for p in files} | {(self.path.parent / inc).parent for inc in self._policy.spec.include}
-        for folder in dirs:
-            files |= set(folder.glob("*.yaml"))
-        stamp: list[tuple[str, int | None, int | None]] = []
-        for f in sorted(files):
-            try:
-                st = f.stat()
-                stamp.append((str(f), st.st_mtime_ns, st.st_size))
-            except OSError:
-                stamp.append((str(f), None, None))
-        return tuple(stamp)
-
-    def changed(self) -> bool:
-        return self._fingerprint() != self._stamp
-
-    def reload(self) -> tuple[bool, str]:
-        """Load and validate again; on failure keep the current policy and return the problems."""
-        with self._lock:
-            try:
-                new = load_policy(self.path)
-            except PolicyError as exc:
-                self._stamp = self._fingerprint()  # do not retry the same broken files every poll
-                msg = "; ".join(exc.problems)
-                log.error("policy reload failed, keeping policy %s: %s", self._policy.hash, msg)
-                if self._on_reload:
-                    self._on_reload(self._policy, False)
-                return False, msg
-            old, self._policy = self._policy, new
-            self._stamp = self._fingerprint()
-        log.info("policy reloaded: %s -> %s (%d brands)", old.hash, new.hash, len(new.brand_ids))
-        if self._on_reload:
-            self._on_reload(new, True)
-        return True, new.hash
 
 
 @dataclass(frozen=True)

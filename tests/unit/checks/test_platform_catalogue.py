@@ -11,9 +11,9 @@ from brandguard.content.config import ContentSettings
 from brandguard.content.platform import user_fields
 from brandguard.errors import PolicyError
 from brandguard.mailfile import context_from_bytes
-from brandguard.pipeline import PolicyStore
 from brandguard.policy.loader import load_policy
 from brandguard.policy.platforms import load_platforms
+from brandguard.policy.store import PolicyStore
 from brandguard.policy.yamlio import load_yaml
 from unit.checks.factory import mail
 

@@ -8,8 +8,8 @@ import pytest
 
 from brandguard.checks._lexicon import vocabulary
 from brandguard.errors import PolicyError
-from brandguard.pipeline import PolicyStore
 from brandguard.policy.loader import load_policy
+from brandguard.policy.store import PolicyStore
 from brandguard.policy.vocabulary import CREDENTIAL_KINDS, LEXICONS, TOPIC_NAMES, PhraseLists, default_vocabulary
 from fixtures.policies import make_policy_dir
 from unit.checks.factory import mail, run_check, summary

@@ -7,6 +7,10 @@ from email.parser import BytesParser
 from functools import lru_cache
 from typing import Any
 
+from brandguard.content import vendored_feedparser
+
+_FeedParser: Any = vendored_feedparser.FeedParser  # Any: the vendored stdlib module carries no annotations
+
 _MEMO_CHARS = 1024  # longer header values are parsed on every read rather than pinned in the memo
 
 
@@ -53,5 +57,14 @@ MIME_POLICY = _MimePolicy()
 
 
 def parse_message(data: bytes) -> Message:
-    """The MIME tree of `data` by the stdlib parser, header values read as email.policy.default renders them."""
+    """The MIME tree of `data` by the stdlib's feed parser (vendored with three speed edits: same result),
+    header values read as email.policy.default renders them."""
+    parser = _FeedParser(policy=MIME_POLICY)
+    parser.feed(data.decode("ascii", "surrogateescape"))
+    result: Message = parser.close()
+    return result
+
+
+def parse_message_stdlib(data: bytes) -> Message:
+    """The same through the stdlib's own parser: what the vendored one is tested against."""
     return BytesParser(policy=MIME_POLICY).parsebytes(data)

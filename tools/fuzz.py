@@ -58,6 +58,7 @@ class Target:
         self.budget = self.app.settings.message_time_budget
 
     def run(self, data: bytes) -> None:
+        from brandguard.content.mimeparse import mime_of
         from brandguard.errors import NotMailError
         from brandguard.mailfile import context_from_bytes
         from brandguard.model import Action
@@ -72,7 +73,7 @@ class Target:
             from brandguard.content.walk import walk
 
             author_domain(ctx)
-            walk(ctx.message, self.app.settings.content)
+            walk(mime_of(ctx), self.app.settings.content)
         outcome = self.app.process(ctx)
         if time.monotonic() - started > self.budget:
             raise SlowInput(f"{time.monotonic() - started:.1f}s > message_time_budget {self.budget}s")

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from email.message import Message
 from enum import Enum
-from functools import cached_property
 
 
 class Action(str, Enum):  # noqa: UP042 - StrEnum would change str() and format() of members
@@ -88,13 +86,6 @@ class MessageContext:
             for k, v in self.headers
         )
         return head + b"\r\n" + self.body
-
-    @cached_property
-    def message(self) -> Message:
-        """Parsed MIME tree; header values read as email.policy.default renders them (content.mimeparse)."""
-        from brandguard.content.mimeparse import parse_message  # content imports this module
-
-        return parse_message(self.raw_bytes())
 
 
 def _hdr_value_bytes(value: str) -> bytes:

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import TYPE_CHECKING, TypeVar
 
 from brandguard import actions
@@ -14,6 +15,7 @@ from brandguard.auth.authres import build_header, claims_our_id, from_trusted_he
 from brandguard.checks import registry
 from brandguard.checks.base import Check, CheckInput
 from brandguard.content import Content, extract
+from brandguard.content.mimeparse import mime_of
 from brandguard.errors import BudgetExceeded
 from brandguard.isolation import Guard
 from brandguard.model import Action, AuthResults, Finding, MessageContext, Mode, RuleHit, Verdict
@@ -66,13 +68,15 @@ class Pipeline:
             self._check_budget(deadline, "auth")
             content = Content()
             enabled = [registry.get(n) for n in policy.enabled_checks]
+            # parsed once: the content stage and the checks that read MIME structure share the tree
+            mime = self._timed(stages, "content", mime_of, ctx)
             if any(c.needs_content for c in enabled):
-                content = self._timed(stages, "content", self._content, ctx, guard)
+                content = self._timed(stages, "content", self._content, ctx, guard, mime)
                 self._check_budget(deadline, "content")
             attribution = EMPTY
             if any(c.needs_content for c in enabled):
                 attribution = self._timed(stages, "attribution", self._attribute, ctx, auth, content, policy, guard)
-            inp = CheckInput(ctx, auth, content, policy.catalogue, attribution)
+            inp = CheckInput(ctx, auth, content, policy.catalogue, attribution, mime)
             findings = self._timed(stages, "checks", self._run_checks, enabled, inp, policy, guard)
             self._check_budget(deadline, "checks")
             verdict = engine.evaluate(policy, ctx, auth, findings)
@@ -97,7 +101,7 @@ class Pipeline:
         try:
             return fn(*args)
         finally:
-            stages[name] = self.clock() - t
+            stages[name] = stages.get(name, 0.0) + self.clock() - t  # a stage may be timed in parts
 
     def _check_budget(self, deadline: float, stage: str) -> None:
         if self.clock() > deadline:
@@ -110,8 +114,8 @@ class Pipeline:
             return guard.run("authres", from_trusted_headers, ctx, self.trust_authres, default=AuthResults())
         return AuthResults()
 
-    def _content(self, ctx: MessageContext, guard: Guard) -> Content:
-        return extract(ctx, self.settings.content, guard)
+    def _content(self, ctx: MessageContext, guard: Guard, mime: Message) -> Content:
+        return extract(ctx, self.settings.content, guard, mime)
 
     @staticmethod
     def _attribute(ctx: MessageContext, auth: AuthResults, content: Content, policy: Policy, guard: Guard) -> Attribution:

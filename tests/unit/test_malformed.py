@@ -128,7 +128,7 @@ def _check_case(apps, name: str, data: bytes) -> None:
         assert name not in NOT_MAIL, f"{name}: expected NotMailError"
         assert len(ctx.body) <= settings.body_scan_limit
         for label, app in apps.items():
-            fresh = replace(ctx)  # ctx.message is cached per instance: each app parses for itself
+            fresh = replace(ctx)  # each app parses for itself
             peaks: dict = {}
             with traced_peak(peaks):
                 outcome = app.process(fresh)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.message import Message
 from typing import TYPE_CHECKING, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,13 +44,17 @@ class CheckInput:
     content: Content  # built once per message (an empty Content when the policy needs none)
     catalogue: Catalogue  # brands, free-mail domains
     attribution: Attribution  # which brands are claimed, where, and which the sender is
+    mime: Message  # the MIME tree, parsed once per message
 
     @classmethod
-    def build(cls, ctx: MessageContext, auth: AuthResults, content: Content, catalogue: Catalogue) -> CheckInput:
+    def build(cls, ctx: MessageContext, auth: AuthResults, content: Content, catalogue: Catalogue,
+              mime: Message | None = None) -> CheckInput:
         """The input with its attribution stage run (what the pipeline does; tests and tools use this too)."""
         from brandguard.attribution import attribute
+        from brandguard.content.mimeparse import mime_of
 
-        return cls(ctx, auth, content, catalogue, attribute(ctx, auth, content, catalogue))
+        tree = mime if mime is not None else mime_of(ctx)
+        return cls(ctx, auth, content, catalogue, attribute(ctx, auth, content, catalogue), tree)
 
 
 class Check:

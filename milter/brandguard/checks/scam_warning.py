@@ -79,7 +79,7 @@ def _split(source: str, text: str, quoted_whole: bool, v: Vocabulary) -> _Text:
 
 
 def _attached_message(inp: CheckInput) -> bool:
-    return any(p.get_content_type() == "message/rfc822" for p in inp.ctx.message.walk())
+    return any(p.get_content_type() == "message/rfc822" for p in inp.mime.walk())
 
 
 def _texts(inp: CheckInput, v: Vocabulary, attached: bool) -> list[_Text]:

@@ -31,8 +31,8 @@ class MessageStructure(Check):
                 out.append(self.finding("multiple_addresses", evidence=", ".join(addrs[:3]), where="from"))
             elif not addrs or "@" not in addrs[0]:
                 out.append(self.finding("unparseable_from", evidence=froms[0][:80], where="from"))
-        defects = list(ctx.message.defects)
-        for part in ctx.message.walk():
+        defects = list(inp.mime.defects)
+        for part in inp.mime.walk():
             defects.extend(part.defects)
         if defects:
             kinds = sorted({type(d).__name__ for d in defects})

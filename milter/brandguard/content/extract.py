@@ -5,11 +5,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from email.header import decode_header, make_header
+from email.message import Message
 
 from brandguard.addresses import parse_addresses
 from brandguard.content import documents, fastfind, htmltext, pdf, urls
 from brandguard.content.cache import CACHE
 from brandguard.content.config import ContentSettings
+from brandguard.content.mimeparse import mime_of
 from brandguard.content.model import Attachment, Content, Counters, Link, Phone, TextPart
 from brandguard.content.normalize import normalise
 from brandguard.content.ocr import OcrBudget
@@ -224,7 +226,8 @@ def _forwarded(body: str, attached: list[str], subject: str) -> _Forwarded:
     return tuple(dict.fromkeys(a for _, a in pairs)), tuple(dict.fromkeys(n for n, _ in pairs if n))
 
 
-def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard: Guard | None = None) -> Content:
+def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard: Guard | None = None,
+            mime: Message | None = None) -> Content:
     """Build the Content of one message; malformed input becomes defects, and an extractor that raises
     (one part's HTML, PDF, DOCX, ICS reader, OCR) is left out under `guard`, never failing the message."""
     s = settings or ContentSettings()
@@ -236,7 +239,8 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard:
     subject_raw = decode_header_value((ctx.first_header("Subject") or "")[: 8 * _HEADER_CHARS])[:_HEADER_CHARS]
     head = normalise(display + "\n" + subject_raw)  # counts invisible characters in headers too
     b.zero_width, b.bidi, b.styled = head.zero_width, head.bidi, head.styled
-    w = g.run("mime", walk, ctx.message, s, default=Walk(defects=["mime_error"]))
+    tree = mime if mime is not None else mime_of(ctx)
+    w = g.run("mime", walk, tree, s, default=Walk(defects=["mime_error"]))
     b.defects.extend(w.defects)
     attachments = []
     for leaf in w.leaves:

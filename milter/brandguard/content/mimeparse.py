@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from brandguard.content import vendored_feedparser
+from brandguard.model import MessageContext
 
 _FeedParser: Any = vendored_feedparser.FeedParser  # Any: the vendored stdlib module carries no annotations
 
@@ -63,6 +64,11 @@ def parse_message(data: bytes) -> Message:
     parser.feed(data.decode("ascii", "surrogateescape"))
     result: Message = parser.close()
     return result
+
+
+def mime_of(ctx: MessageContext) -> Message:
+    """The MIME tree of a frozen message (parsed once per message by the pipeline, which passes it on)."""
+    return parse_message(ctx.raw_bytes())
 
 
 def parse_message_stdlib(data: bytes) -> Message:

@@ -7,8 +7,8 @@ from typing import Protocol
 
 import re2
 
-# Patterns that open with a lookbehind make the regex engine attempt a match at every character; on a
-# 12 KB body the URL, bare-domain and forward-mark scans cost a millisecond together. Candidate positions
+# Patterns that open with a lookbehind make the regex engine attempt a match at every character, which on a
+# long body costs more than the rest of the text analysis (figures: bench/micro.py). Candidate positions
 # come from a fast literal or character-class search (or str.find), and the real pattern decides at
 # each, so the matches are exactly finditer's (tests/unit/content/test_fastfind.py).
 
@@ -17,8 +17,8 @@ import re2
 _URL_HEAD = re.compile(r"[hHwW](?:(?<=[hH])[tT][tT][pP]|(?<=[wW])[wW][wW]\.)")
 # extract._FORWARD_MARK opens with '---' or 'begin ' ('i' also folds to U+0130 and U+0131)
 _FORWARD_HEAD = re.compile("---|[bB][eE][gG][iI\u0130\u0131][nN] ")
-# The heads have no literal prefix, so `re` tries them at every character (10 ns each: 0.15 ms for a 12 KB
-# body); RE2's DFA scans ASCII bytes ~20 times faster. Same matches on ASCII text, where no other character
+# The heads have no literal prefix, so `re` tries them at every character; RE2's DFA scans ASCII bytes
+# much faster. Same matches on ASCII text, where no other character
 # folds onto h, t, p, w, b, e, g, i or n; other text keeps the `re` heads above. finditer reports matches
 # that do not overlap: no occurrence of these heads can start inside another, except '---' in a longer run
 # of dashes, which is therefore matched whole and stands for the '---' starting at each of its characters.

@@ -21,7 +21,7 @@ OTHER_PYTHONS := 3.12 3.13
 
 run: deps
 	$(VENV)/bin/brandguard check policies/default.yaml
-	$(VENV)/bin/brandguard run --config deploy/settings.dev.yaml
+	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(VENV)/bin/brandguard run --config deploy/settings.dev.yaml
 
 # The suite mostly waits on Postfix, DNS and daemons (load ~0.7 on 2 cores), so the unit tier on the other
 # interpreters runs beside it, one interpreter after the other: at most one core, and no extra wall time.

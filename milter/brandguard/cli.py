@@ -32,9 +32,7 @@ def _setup_logging(fmt: str = "text", level: str = "info") -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from brandguard.adapter.runner import Runner, cap_malloc_arenas
-
-    cap_malloc_arenas()
+    from brandguard.adapter.runner import Runner
     from brandguard.app import App
     from brandguard.metrics import Metrics
     from brandguard.settings import load_settings

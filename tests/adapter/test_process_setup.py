@@ -1,11 +1,12 @@
-"""Process set-up of `brandguard run`: glibc's malloc arenas capped unless the admin chose a number."""
+"""Process set-up of `brandguard run`: glibc's malloc arenas are capped by the environment the unit sets."""
 from __future__ import annotations
 
-from brandguard.adapter.runner import cap_malloc_arenas
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_malloc_arenas_capped_unless_the_admin_set_them(monkeypatch):
-    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    assert cap_malloc_arenas() is True  # glibc (Debian)
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
-    assert cap_malloc_arenas() is False
+def test_the_unit_and_make_run_cap_malloc_arenas() -> None:
+    # glibc reads MALLOC_ARENA_MAX once, at process start: only the environment can set it (no ctypes)
+    assert "Environment=MALLOC_ARENA_MAX=2" in (ROOT / "systemd" / "brandguard.service").read_text()
+    assert "MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2}" in (ROOT / "Makefile").read_text()

@@ -14,13 +14,13 @@ from brandguard.content.names import NameHit, NameMatcher, compact
 from brandguard.content.phones import is_valid_e164
 from brandguard.content.urls import in_domain, org_domain
 from brandguard.errors import ConfigError, PolicyError
+from brandguard.policy.fields import domain_names
 from brandguard.policy.yamlio import YamlDoc, load_yaml, validate
 
 if TYPE_CHECKING:  # platforms imports this module (PhoneSpec); a catalogue only carries these
     from brandguard.policy.platforms import Platforms
     from brandguard.policy.vocabulary import Vocabulary
 
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 T = TypeVar("T")
 Category = Literal["security", "tech", "payments", "bank", "retail", "courier", "crypto", "telco", "streaming",
@@ -29,16 +29,6 @@ Category = Literal["security", "tech", "payments", "bank", "retail", "courier", 
 
 class _Closed(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _domains(values: list[str]) -> list[str]:
-    out = []
-    for v in values:
-        d = v.strip().lower().rstrip(".")
-        if not _DOMAIN.match(d):
-            raise ValueError(f"{v!r} is not a domain name (no scheme, no path, no wildcard)")
-        out.append(d)
-    return out
 
 
 class PhoneSpec(_Closed):
@@ -76,7 +66,7 @@ class BrandSpec(_Closed):
     @field_validator("domains", "web_domains")
     @classmethod
     def _v_domains(cls, v: list[str]) -> list[str]:
-        return _domains(v)
+        return domain_names(v)
 
     @field_validator("id")
     @classmethod

@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from brandguard.content.urls import in_domain
 from brandguard.errors import ConfigError, PolicyError
 from brandguard.policy.catalogue import Brand, PhoneSpec
+from brandguard.policy.fields import domain_names
 from brandguard.policy.yamlio import YamlDoc, load_yaml, validate
 
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 # where a field can be: the two headers a reader sees, and every text source of the extractor (content.model.SOURCES)
 FieldSource = Literal["subject", "display_name", "body", "attachment", "pdf", "docx", "ics", "ocr"]
@@ -109,14 +109,7 @@ class PlatformSpec(_Closed):
     @field_validator("domains")
     @classmethod
     def _domains(cls, v: list[str]) -> list[str]:
-        out = []
-        for d in v:
-            host = d.strip().lower().rstrip(".")
-            if not _DOMAIN.match(host):
-                raise ValueError(f"{d!r} is not a domain name (no scheme, no path, no wildcard)")
-            out.append(host)
-        return out
-
+        return domain_names(v)
 
 class PlatformFile(_Closed):
     """A platform file (policies/platforms.yaml)."""

@@ -14,11 +14,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from brandguard.checks._fastrx import Lexicon, PatternError, check_pattern, lexicon
 from brandguard.errors import ConfigError
+from brandguard.policy.fields import domain_name
 from brandguard.policy.yamlio import YamlDoc, format_loc, load_yaml, validate
 
 # Scripts written without spaces between words: \b finds no word edges there, so their phrases may not use it.
 UNSPACED = frozenset({"ja", "zh", "th", "lo", "km", "my"})
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _WORD_EDGE = re.compile(r"(?<!\\)(?:\\\\)*\\[bB]")
 _LANGUAGE = re.compile(r"^(?:[a-z]{2,3}|mul)$")
 
@@ -31,11 +31,6 @@ def _pattern(value: str) -> str:
     return value
 
 
-def _domain(value: str) -> str:
-    d = value.strip().lower().rstrip(".")
-    if not _DOMAIN.match(d):
-        raise ValueError(f"{value!r} is not a domain name (no scheme, no path, no wildcard)")
-    return d
 
 
 def _language(value: str) -> str:
@@ -46,7 +41,7 @@ def _language(value: str) -> str:
 
 Pattern = Annotated[str, AfterValidator(_pattern)]
 Language = Annotated[str, AfterValidator(_language)]
-Domain = Annotated[str, AfterValidator(_domain)]
+Domain = Annotated[str, AfterValidator(domain_name)]
 
 
 class _Closed(BaseModel):

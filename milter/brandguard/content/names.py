@@ -18,6 +18,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _CJK_CHARS = "\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK = re.compile(f"[{_CJK_CHARS}]")
 _NOT_KEY = re.compile(f"[^a-z0-9&{_CJK_CHARS}]")
+# Foreign personal names in katakana join given and family name with a middle dot (エドワード・ノートン, the actor;
+# ジョン・マカフィー, the founder): a brand name right after one is a family name, not a claim. Not before one:
+# product names use the same dot (ノートン・セキュリティ)
+_NAME_DOT = "\u30fb\uff65"  # ・ and the half-width ･
+_KATAKANA = re.compile("[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 MAX_HITS = 2000  # names reported per text: enough for any claim, bounded for "Norton " repeated a million times
 
 
@@ -82,6 +87,8 @@ class NameMatcher:
                 continue
             if start > 0 and not skel[start].isascii() and _glued(skel[start], skel[start - 1]):
                 continue
+            if _in_personal_name(skel, start, end):
+                continue
             key = _NOT_KEY.sub("", skel[start:end])
             written = text[start:end]
             owners = set(self._owners.get(key, ()))
@@ -99,6 +106,13 @@ def _glued(edge: str, neighbour: str) -> bool:
     """True when `neighbour` continues the word that `edge` ends or starts: letters of scripts written with
     spaces. Japanese and Chinese are not: 'Amazonから', '【楽天カード】', 'ご利用のSMBCカード' hold names."""
     return neighbour.isalpha() and _CJK.match(neighbour) is None and _CJK.match(edge) is None
+
+
+def _in_personal_name(skel: str, start: int, end: int) -> bool:
+    """A katakana name after a middle dot that follows katakana ("エドワード・ノートン"): a person, not the brand."""
+    if not _KATAKANA.match(skel[start]) or not _KATAKANA.match(skel[end - 1]):
+        return False
+    return start >= 2 and skel[start - 1] in _NAME_DOT and _KATAKANA.match(skel[start - 2]) is not None
 
 
 def _ascii_spans(regex: BytesPattern, data: bytes) -> Iterator[tuple[int, int]]:

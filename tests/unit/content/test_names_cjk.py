@@ -10,7 +10,8 @@ from brandguard.content.names import NameMatcher, compact
 def matcher() -> NameMatcher:
     names = {"楽天カード": {"rakuten"}, "【楽天】": {"rakuten"}, "三井住友カード": {"smbc"}, "ヤマト運輸": {"yamato"},
              "Amazon": {"amazon"}, "Norton": {"norton"}, "auかんたん決済": {"kddi"}, "【au】": {"kddi"},
-             "Crédit Mutuel": {"creditmutuel"}, "Écoute": {"ecoute"}}
+             "Crédit Mutuel": {"creditmutuel"}, "Écoute": {"ecoute"}, "ノートン": {"norton"}, "マカフィー": {"mcafee"},
+             "ウイルスバスター": {"trendmicro"}}
     return NameMatcher(names, {"SMBC": {"smbc"}})
 
 
@@ -26,6 +27,9 @@ def matcher() -> NameMatcher:
         pytest.param("auかんたん決済のご利用", [("auかんたん決済", "kddi")], id="latin-then-japanese-name"),
         pytest.param("Offre Crédit Mutuel", [("Crédit Mutuel", "creditmutuel")], id="accented-latin"),
         pytest.param("Écoute", [("Écoute", "ecoute")], id="accented-first-letter"),
+        pytest.param("【ノートン】自動更新のお知らせ", [("ノートン", "norton")], id="katakana-vendor-in-brackets"),
+        pytest.param("ウイルスバスタークラウドの更新", [("ウイルスバスター", "trendmicro")], id="katakana-product-in-compound"),
+        pytest.param("ノートン・サポートセンター", [("ノートン", "norton")], id="katakana-brand-before-a-dot"),
     ],
 )
 def test_found(matcher, text, found):
@@ -40,6 +44,8 @@ def test_found(matcher, text, found):
         pytest.param("nortonville", id="latin-word-continues"),
         pytest.param("RÉcoute", id="accented-name-inside-a-word"),
         pytest.param("smbc", id="exact-case-acronym-lower"),
+        pytest.param("エドワード・ノートン主演作", id="katakana-family-name-after-dot"),
+        pytest.param("ジョン･マカフィー氏の半生", id="katakana-family-name-half-width-dot"),
     ],
 )
 def test_not_found(matcher, text):

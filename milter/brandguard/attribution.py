@@ -12,6 +12,7 @@ from brandguard.content.model import Content
 from brandguard.content.names import compact
 from brandguard.model import AuthResults, MessageContext, domain_of
 from brandguard.policy.catalogue import Catalogue
+from brandguard.policy.vocabulary import default_vocabulary
 
 LEVELS = {"body": 1, "subject": 2, "display_name": 3}
 _ORDER = ("display_name", "from_address", "subject", "forwarded", "signature", "body", "attachment", "pdf", "docx", "ics",
@@ -54,6 +55,17 @@ def _level(where: str) -> str:
 
 def _signed(text: str, start: int, end: int) -> bool:
     return bool(_SIGNED_BEFORE.search(text[max(0, start - 30):start]) or _SIGNED_AFTER.match(text[end:end + 30]))
+
+
+_WORD_BEFORE = re.compile(r"\b([A-Z][a-z]+)[ \u00a0]$")
+
+
+def _surname(text: str, start: int, end: int, given_names: frozenset[str]) -> bool:
+    """'Edward Norton', 'John McAfee': a one-word name after a first name is a person's, not the brand's."""
+    if not given_names or " " in text[start:end] or not text[start:start + 1].isupper():
+        return False
+    m = _WORD_BEFORE.search(text, max(0, start - 20), start)
+    return m is not None and m.group(1) in given_names
 
 
 def _in_address(text: str, start: int, end: int) -> bool:
@@ -128,10 +140,13 @@ def _claims(ctx: MessageContext, c: Content, cat: Catalogue) -> dict[str, Claim]
     places += [("forwarded", name) for name in c.forwarded_names]
     # "C o i n b a s e": letters spaced out to dodge filters, undone for the headers
     places += [(w, _SPACED.sub(lambda m: m.group().replace(" ", ""), t)) for w, t in places[:2] if _SPACED.search(t)]
+    given_names = (cat.vocabulary or default_vocabulary()).given_names
     for where, text in places:
         for hit in cat.find_names(text):
             if _in_address(text, hit.start, hit.end):
                 continue  # "someone@hotmail.com" names a mailbox, not the brand
+            if _surname(text, hit.start, hit.end, given_names):
+                continue
             signed = where not in ("display_name", "subject") and _signed(text, hit.start, hit.end)
             for brand in hit.owners:
                 found.setdefault(brand, []).append(("signature" if signed else where, hit.text))

@@ -125,6 +125,9 @@ class VocabularySection(_Closed):
                                       "and bounce domains, which say nothing about the author")
     open_redirectors: list[Redirector] = Field(default_factory=list, description="redirect_link and others: "
                                                "platform redirectors, followed to their target")
+    given_names: list[Annotated[str, Field(pattern=r"^[A-Z][a-z]+$")]] = Field(
+        default_factory=list, description="attribution: first names (capitalised, Latin letters); a one-word brand "
+        "name right after one is a person's surname ('Edward Norton', 'John McAfee'), not a claim of the brand")
 
 
 class VocabularyFile(VocabularySection):
@@ -157,6 +160,7 @@ class Vocabulary:
     free_hosting: frozenset[str]
     esp_domains: frozenset[str]
     open_redirectors: tuple[Redirector, ...]
+    given_names: frozenset[str]
     languages: tuple[str, ...]
     sources: tuple[Path, ...] = ()
 
@@ -215,6 +219,7 @@ def _compile(sections: list[VocabularySection], sources: tuple[Path, ...]) -> Vo
         free_hosting=frozenset(d for s in sections for d in s.free_hosting),
         esp_domains=frozenset(d for s in sections for d in s.esp_domains),
         open_redirectors=tuple(r for s in sections for r in s.open_redirectors),
+        given_names=frozenset(n for s in sections for n in s.given_names),
         languages=tuple(dict.fromkeys(lang for s in sections for lang in s.phrases)),
         sources=sources,
     )

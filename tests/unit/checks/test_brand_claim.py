@@ -20,6 +20,14 @@ from unit.checks.factory import authenticated, mail, summary, unauthenticated
         pytest.param(mail(text="Write to me at someone@outlook.com"), set(), id="mailbox-address-is-no-claim"),
         pytest.param(mail(sender="Norton <no-reply@norton.com>", subject="Your Norton receipt"), set(),
                      id="offline-brand-domain-is-the-brand"),
+        pytest.param(mail(subject="This week: Edward Norton classics", text="John McAfee's life, in a film."), set(),
+                     id="surname-after-a-first-name-is-a-person"),
+        pytest.param(mail(subject="Mary Norton 360 renewal"), {("subject", "norton")},
+                     id="brand-name-of-several-words-is-never-a-surname"),
+        pytest.param(mail(text="Dear Norton customer, your plan renewed."), {("body", "norton")},
+                     id="word-before-is-no-first-name"),
+        pytest.param(mail(sender="Edward Norton <billing@renewals-desk.example>", text="Your Norton plan renewed."),
+                     {("body", "norton")}, id="the-brand-named-elsewhere-still-claims"),
     ],
 )
 def test_brand_claim(run, raw, expected):

@@ -43,8 +43,12 @@ class RemoteAccessLure(Check):
             link = next((lk for lk in c.links if any(lk.host == h or lk.host.endswith("." + h) for h in hosts)), None)
             if ask and link is not None:
                 found = ("tool_download_link", f"link to {link.host} with \"{ask.group()}\"")
-            elif ask and (brand or c.phones) and "remote" in ask.group().lower():
-                found = ("access_request", f"\"{ask.group()}\"")
+            elif ask and (brand or c.phones):
+                # without a tool's name the request must name remote access itself, in any language
+                remote = near(v.remote_session, text, ask.start(), ask.end(), params.window)
+                if remote:
+                    said = ask.group() if remote.group() in ask.group() else f"{remote.group()}\" ... \"{ask.group()}"
+                    found = ("access_request", f"\"{said}\"")
         if found is None:
             return []
         outcome, evidence = found

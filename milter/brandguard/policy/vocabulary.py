@@ -64,6 +64,9 @@ class PhraseLists(_Closed):
     dial_in: list[Pattern] = _phrases("meeting dial-in wording: numbers beside it are nobody's support line")
     transaction: list[Pattern] = _phrases("words of receipts and invoices (freemail_brand_claim)")
     access_request: list[Pattern] = _phrases("asks to let someone into the reader's computer (remote_access_lure)")
+    remote_session: list[Pattern] = _phrases("names remote access itself: 'remote access', 'Fernwartung', 'à distance', "
+                                             "'遠隔操作' (remote_access_lure without a tool's name: beside an access "
+                                             "request, with a brand or a phone number)")
     reward: list[Pattern] = _phrases("prize, voucher or survey bait (reward_lure)")
     urgency: list[Pattern] = _phrases("pressure to act now (action_lure evidence)")
     warning: list[Pattern] = _phrases("the message warns about a scam: 'do not call', 'phishing', 'fake invoice', 'if "
@@ -86,7 +89,7 @@ class PhraseLists(_Closed):
 
 
 LEXICONS = ("call", "cancel", "charge", "amount", "gift_or_crypto", "your_account", "dial_in", "transaction",
-            "access_request", "reward", "urgency", "warning")
+            "access_request", "remote_session", "reward", "urgency", "warning")
 CREDENTIAL_KINDS = ("mailbox_quota", "password_expiry", "account_threat", "account_verify", "verify_request",
                     "payment_update")
 TOPIC_NAMES = ("parcel_fee", "protection_expired", "document_share", "crypto_wallet", "points_expiring",
@@ -149,6 +152,7 @@ class Vocabulary:
     dial_in: Lexicon
     transaction: Lexicon
     access_request: Lexicon
+    remote_session: Lexicon
     reward: Lexicon
     urgency: Lexicon
     warning: Lexicon

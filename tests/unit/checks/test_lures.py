@@ -20,6 +20,14 @@ SUPPORT = "Microsoft Support <help@pc-fix.example>"
                      id="it-newsletter-mentions-teamviewer"),
         pytest.param(mail(subject="Refund", text="Our technician will connect remotely to process your refund of $299."
                           " Call +1 808 555 0143."), {("access_request", None)}, id="generic-remote-session"),
+        pytest.param(mail(subject="Remboursement", text="Un technicien va se connecter pour une assistance à distance "
+                          "et traiter votre remboursement de 299 €. Appelez le 09 70 12 34 56."),
+                     {("access_request", None)}, id="remote-session-without-a-tool-french"),
+        pytest.param(mail(subject="返金のご案内", text="担当者より遠隔操作で接続し、返金手続きを行います。"
+                          "0120-555-842 までお電話ください。"), {("access_request", None)},
+                     id="remote-session-without-a-tool-japanese"),
+        pytest.param(mail(subject="Wartung", text="Unser Techniker wird sich am Montag verbinden. Die Fernwartung "
+                          "ist für die Druckerwartung nötig."), set(), id="no-brand-no-number-german-it-notice"),
         pytest.param(mail(sender=SUPPORT, text=None, html='<p>Please allow us remote access with '
                           '<a href="https://anydesk.com/en">our support app</a>.</p>'),
                      {("tool_download_link", "microsoft")}, id="download-link-with-request"),

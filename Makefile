@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages: Postfix and libmilter (the MTA and pymilter's build dependency), unbound (the test DNS
 # server), prometheus (promtool and the server for the metrics tests), tesseract (OCR of image-only lures),
-# systemd (systemd-analyze verify of the unit).
-APT_PACKAGES := postfix libmilter-dev unbound prometheus tesseract-ocr tesseract-ocr-eng systemd gcc make
+# systemd (systemd-analyze verify of the unit), redis-server (the campaign memory's fleet store in the tests).
+# chromium + chromium-driver (the web quarantine's browser tests), sudo (visudo checks its sudoers file).
+APT_PACKAGES := postfix libmilter-dev unbound prometheus tesseract-ocr tesseract-ocr-eng systemd gcc make chromium chromium-driver redis-server sudo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # the benchmark's peers: rspamd (milter mode) and SpamAssassin (offline scan ratio)
@@ -17,7 +18,7 @@ BENCH_APT := rspamd spamassassin spamd spamc
 # tier runs on each one found (pyenv, or python3.X on PATH); a missing one is reported, not silently passed
 OTHER_PYTHONS := 3.12 3.13
 
-.PHONY: run test test-unit test-e2e test-pythons lint check eval bench bench-smoke docs dashboard-png deps apt venv clean
+.PHONY: run test test-unit test-e2e test-pythons lint check eval bench bench-smoke docs dashboard-png screenshots deps apt venv clean
 
 run: deps
 	$(VENV)/bin/brandguard check policies/default.yaml
@@ -82,6 +83,10 @@ docs: deps
 
 dashboard-png: deps
 	$(PY) tools/dashboard_png.py --demo --out build/dashboard.png
+
+# the web quarantine's pages in headless Chromium, from the browser tests (needs root: a private Postfix)
+screenshots: deps
+	BRANDGUARD_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest -q tests/e2e/test_web_browser.py
 
 deps: apt $(STAMP)
 

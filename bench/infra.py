@@ -542,6 +542,8 @@ def brandguard_settings(path: Path, socket_spec: str, policy: Path, dns_port: in
         "allow_root": True,
         "metrics": {"enabled": True, "listen": "127.0.0.1", "port": metrics_port},
         "auth": {"nameservers": ["127.0.0.1"], "port": dns_port},
+        # the campaign memory learns as in a deployment, in this configuration's own store
+        "state_dir": str(path.parent / f"{path.stem}.state"),
     }
     for key, value in (extra or {}).items():
         settings[key] = {**settings.get(key, {}), **value} if isinstance(value, dict) else value

@@ -11,6 +11,7 @@ from fixtures.mail import SENDER_DOMAIN, SLOW_DOMAIN, STRICT_DOMAIN
 from fixtures.policies import make_policy_dir
 from fixtures.postfix import Brandguard, make_workdir, start_postfix, stop_postfix
 from fixtures.prometheus import prometheus_factory  # noqa: F401  (factory fixture)
+from fixtures.redisserver import redis_factory  # noqa: F401  (factory fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ import json
 import logging
 import threading
 from contextlib import AbstractContextManager, nullcontext
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from brandguard.model import MessageContext
 from brandguard.pipeline import Outcome, Pipeline
@@ -15,6 +15,7 @@ from brandguard.settings import Settings
 if TYPE_CHECKING:
     from brandguard.analysis import AnalysisPool
     from brandguard.auth.dns import LookupObserver
+    from brandguard.campaign.memory import CampaignMemory
     from brandguard.metrics import Metrics
     from brandguard.policy.loader import Policy
 
@@ -31,9 +32,12 @@ class App:
     """
 
     def __init__(self, settings: Settings, *, with_dns: bool = True, metrics: Metrics | None = None,
-                 trust_authres: str | None = None):
+                 trust_authres: str | None = None, campaign: Literal["off", "read_only", "learn"] = "off"):
+        """`campaign`: the daemon learns; `scan --config` looks up only; tests, tools and `eval` leave the
+        campaign memory alone (their verdicts must not depend on what some store holds)."""
         self.settings = settings
         self.metrics = metrics
+        self.campaign = self._campaign(campaign)
         self.ready = threading.Event()  # set by the runner once the milter socket listens
         self.store = PolicyStore(settings.policy, on_reload=self._on_reload)
         self._with_dns, self._trust_authres = with_dns, trust_authres
@@ -54,7 +58,17 @@ class App:
 
             authenticator = Authenticator(make_resolver(self.settings.auth, on_lookup=on_lookup), self.settings.auth)
         return Pipeline(self.settings, self.store, authenticator=authenticator,
-                        trust_authres=self._trust_authres, metrics=metrics)
+                        trust_authres=self._trust_authres, metrics=metrics, campaign=self.campaign)
+
+    def _campaign(self, mode: str) -> CampaignMemory | None:
+        if mode == "off" or not self.settings.campaign.enabled:
+            return None
+        from brandguard.campaign.memory import CampaignMemory
+
+        memory = CampaignMemory.open(self.settings.campaign, self.settings.state_dir, read_only=mode == "read_only")
+        if self.metrics is not None:
+            self.metrics.watch_campaign(memory.counts, memory.store.kind)
+        return memory
 
     def start_analysis(self) -> None:
         """Fork the `analysis_processes`. Call while this process still has one thread."""
@@ -126,6 +140,7 @@ class App:
                 self.metrics.on_dns_lookup(*event)
             self.metrics.record_auth(outcome.auth)
             self.metrics.record_verdict(outcome.verdict, outcome.seconds, outcome.stages)
+            self.metrics.record_campaign(outcome.campaign)
         return outcome
 
     def _too_late(self, ctx: MessageContext) -> Outcome:

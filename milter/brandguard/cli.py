@@ -48,7 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               "(or --allow-root) if you really mean it", file=sys.stderr)
         return EXIT_CONFIG
     metrics = Metrics() if settings.metrics.enabled else None
-    app = App(settings, metrics=metrics, with_dns=not args.no_dns)
+    app = App(settings, metrics=metrics, with_dns=not args.no_dns, campaign="learn")
     runner = Runner(app)
     runner.open()
     servers: list[MetricsServer] = []
@@ -193,8 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _extra_commands() -> list[Callable[[Subcommands], object]]:
     """Admin commands live in their own modules; each adds its subparser."""
     from brandguard import allow, evaluate, quarantine
+    from brandguard.campaign import cli as campaign
+    from brandguard.web import cli as web
 
-    return [quarantine.add_parser, allow.add_parser, evaluate.add_parser]
+    return [quarantine.add_parser, allow.add_parser, evaluate.add_parser, web.add_parser, campaign.add_parser]
 
 
 def main(argv: list[str] | None = None) -> int:

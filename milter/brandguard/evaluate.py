@@ -53,6 +53,17 @@ def _init(config: str | None, policy: str | None, trust: str | None) -> None:
     _APP = build_scanner(config, policy, trust_authres=trust)
 
 
+def use_scanner(app: App) -> None:
+    """Scan with `app` in this process (eval --replay, whose campaign memory needs one process, in order)."""
+    global _APP
+    _APP = app
+
+
+def scan_row(item: tuple[str, str, str, str]) -> Row:
+    """One labelled (root, path, label, brand) → a row, with the scanner of this process."""
+    return _scan(item)
+
+
 def _scan(item: tuple[str, str, str, str]) -> Row:
     """One labelled file → a row; anything that goes wrong is an error row, never an exception."""
     from brandguard.scan import scan_bytes
@@ -226,13 +237,18 @@ def run(args: argparse.Namespace) -> int:
     report["meta"] = {"files": len(rows), "split": args.split, "jobs": jobs, "seconds": round(time.monotonic() - start, 1),
                       "policy": str(app.settings.policy), "policy_hash": policy.hash, "trust_authres": args.trust_authres}
     render(report)
+    replay_status = 0
+    if args.replay:
+        from brandguard.campaign.replay import replay
+
+        replay_status = replay(args, work, rows)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report | {"rows": rows}, indent=1, ensure_ascii=False))
     if args.png:
         plot(rows, policy.spec.thresholds, Path(args.png))
     # every file gets a row; the status says whether any of them is an error row
-    return 1 if report["internal_errors"]["n"] or any(r["action"] == "error" for r in rows) else 0
+    return 1 if report["internal_errors"]["n"] or any(r["action"] == "error" for r in rows) or replay_status else 0
 
 
 def add_parser(subparsers: Subcommands) -> None:
@@ -249,4 +265,7 @@ def add_parser(subparsers: Subcommands) -> None:
     e.add_argument("--config", "-c", help="settings YAML")
     e.add_argument("--trust-authres", metavar="ID", help="take SPF/DKIM/DMARC from Authentication-Results of this "
                                                          "authserv-id (default: none, as offline)")
+    e.add_argument("--replay", action="store_true", help="then replay the corpus in Date order through an empty "
+                   "campaign memory that learns from its own verdicts, and print recall gained and ham hurt "
+                   "(status 1 when any ham is judged more severely)")
     e.set_defaults(func=run)

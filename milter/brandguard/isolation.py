@@ -11,7 +11,8 @@ log = logging.getLogger("brandguard")
 T = TypeVar("T")
 
 # The closed set of guarded step names besides the checks' own names (metric labels come from these).
-EXTRACTORS = ("mime", "html", "text", "ics", "pdf", "docx", "image", "ocr", "forwarded", "attribution")
+EXTRACTORS = ("mime", "html", "text", "ics", "pdf", "docx", "image", "ocr", "forwarded", "attribution",
+              "campaign")
 AUTH_STEPS = ("spf", "dkim", "dmarc", "arc", "authres")
 LOG_INTERVAL = 60.0  # seconds: a check failing on every message must not flood the journal
 

@@ -1,9 +1,10 @@
 """Every Prometheus metric brandguard exports, with closed label sets pre-declared at startup."""
 from __future__ import annotations
 
+import functools
 import platform
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar, cast
 
@@ -12,6 +13,8 @@ from prometheus_client.metrics import MetricWrapperBase
 from pydantic import BaseModel, ConfigDict, Field
 
 from brandguard import __version__
+from brandguard.campaign.facts import KINDS as CAMPAIGN_KINDS
+from brandguard.campaign.facts import CampaignEvents
 from brandguard.isolation import AUTH_STEPS, EXTRACTORS
 from brandguard.model import Action, AuthResults, Mode, Verdict
 
@@ -26,6 +29,9 @@ ERROR_STAGES = ("eom", "adapter", "auth", "content", "checks", "policy", "action
 DNS_RTYPES = ("A", "AAAA", "MX", "TXT", "PTR", "CNAME", "NS", OTHER)
 DNS_ERROR_KINDS = ("timeout", "servfail", "nxdomain", "nodata", "budget", OTHER)
 RELOAD_RESULTS = ("success", "failure")
+CAMPAIGN_STORES = ("sqlite", "redis")
+CAMPAIGN_OPS = ("lookup", "learn", "count")
+CAMPAIGN_COUNT_EVERY = 60.0  # seconds a scrape reuses the store's indicator count
 _M = TypeVar("_M", bound=MetricWrapperBase)
 # milliseconds to tens of seconds: DNS answers, whole-message analysis, slow PDFs
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -101,6 +107,18 @@ class Metrics:
         self.build_info = Gauge("brandguard_build_info", "brandguard version and Python version (value 1).",
                                 ["version", "python"], registry=r)
         self.in_flight_gauge = Gauge("brandguard_messages_in_flight", "Messages being analysed now.", registry=r)
+        self.campaign_hits = Counter("brandguard_campaign_hits_total", "Messages whose indicators confirmed scams "
+                                     "carried too, by indicator kind.", ["kind"], registry=r)
+        self.campaign_learned = Counter("brandguard_campaign_learned_total", "Indicators taught to the campaign "
+                                        "memory by confident verdicts.", ["store"], registry=r)
+        self.campaign_errors = Counter("brandguard_campaign_store_errors_total", "Campaign store operations that "
+                                       "failed or were skipped while the store was down.", ["store", "operation"],
+                                       registry=r)
+        self.campaign_duration = Histogram("brandguard_campaign_store_duration_seconds", "Campaign store latency.",
+                                           ["store", "operation"], buckets=LATENCY_BUCKETS, registry=r)
+        self.campaign_indicators = Gauge("brandguard_campaign_indicators", "Indicators in the campaign memory "
+                                         "(refreshed at most once a minute; -1: the store did not answer).",
+                                         ["kind"], registry=r)
         self._policy_hash: str | None = None
         # labelled children by (metric, label values): .labels() validates and locks on every call, and
         # the per-message path makes about fifteen of them. The cached object is the one .labels() would
@@ -130,6 +148,14 @@ class Metrics:
             self.dns_errors.labels(kind=kind)
         for result in RELOAD_RESULTS:
             self.policy_reloads.labels(result=result)
+        for kind in CAMPAIGN_KINDS:
+            self.campaign_hits.labels(kind=kind)
+            self.campaign_indicators.labels(kind=kind)  # 0 until a memory is watched (none when it is off)
+        for store in CAMPAIGN_STORES:
+            self.campaign_learned.labels(store=store)
+            for op in CAMPAIGN_OPS:
+                self.campaign_errors.labels(store=store, operation=op)
+                self.campaign_duration.labels(store=store, operation=op)
 
     def set_label_sets(self, *, checks: Iterable[str], rules: Iterable[str], brands: Iterable[str]) -> None:
         """(Re)declare the policy-dependent label values; call again after each policy reload."""
@@ -202,6 +228,42 @@ class Metrics:
         """Count an unexpected error caught at the failure boundary of `stage`."""
         self._child(self.errors, _closed(stage, ERROR_STAGES)).inc()
 
+    def record_campaign(self, events: CampaignEvents) -> None:
+        """Count one message's campaign memory events (carried back from its analysis process)."""
+        if not events.store:
+            return
+        store = _closed(events.store, CAMPAIGN_STORES)
+        for kind in events.hits:
+            self._child(self.campaign_hits, _closed(kind, CAMPAIGN_KINDS)).inc()
+        for op in events.errors:
+            self._child(self.campaign_errors, store, _closed(op, CAMPAIGN_OPS)).inc()
+        for op, seconds in events.latency:
+            self._child(self.campaign_duration, store, _closed(op, CAMPAIGN_OPS)).observe(seconds)
+        if events.learned:
+            self._child(self.campaign_learned, store).inc(events.learned)
+
+    def watch_campaign(self, count: Callable[[], dict[str, int]], store: str) -> None:
+        """Report `count()` (indicators per kind) as brandguard_campaign_indicators, asked at most once a minute
+        (timed and counted as the store's "count" operation)."""
+        cache: list[tuple[float, dict[str, int]]] = [(-CAMPAIGN_COUNT_EVERY, {})]
+        store = _closed(store, CAMPAIGN_STORES)
+
+        def value(kind: str) -> float:
+            at, counts = cache[0]
+            if time.monotonic() - at >= CAMPAIGN_COUNT_EVERY:
+                t = time.monotonic()
+                try:
+                    counts = count()
+                except Exception:  # noqa: BLE001 - a scrape must not fail because the store is down
+                    counts = {}
+                    self._child(self.campaign_errors, store, "count").inc()
+                self._child(self.campaign_duration, store, "count").observe(time.monotonic() - t)
+                cache[0] = (time.monotonic(), counts)
+            return float(counts.get(kind, -1 if not counts else 0))
+
+        for kind in CAMPAIGN_KINDS:
+            self.campaign_indicators.labels(kind=kind).set_function(functools.partial(value, kind))
+
     @contextmanager
     def in_flight(self) -> Iterator[None]:
         """Track a message being analysed in brandguard_messages_in_flight."""
@@ -227,3 +289,39 @@ class Metrics:
         self.policy_info.labels(hash=hash).set(1)
         self._policy_hash = hash
         self.last_reload_ts.set(time.time())
+
+
+WEB_SOURCES, WEB_ACTIONS = ("web", "digest"), ("release", "delete", "allow", "request")
+
+
+class WebMetrics:
+    """The metrics of `brandguard web` (its own process, its own registry) and of `brandguard digest`."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = r = registry or CollectorRegistry(auto_describe=True)
+        by = ["action", "source"]
+        self.actions = Counter("brandguard_web_actions_total", "Quarantine actions from the web pages or digest "
+                               "links, by action and source.", by, registry=r)
+        self.action_failures = Counter("brandguard_web_action_failures_total", "Quarantine actions that failed.",
+                                       by, registry=r)
+        self.digests = Counter("brandguard_digest_sends_total", "Digest mails, by result.", ["result"], registry=r)
+        self.failed_logins = Counter("brandguard_web_failed_logins_total", "Refused admin logins, by reason.",
+                                     ["reason"], registry=r)
+        self.refused_links = Counter("brandguard_web_refused_links_total", "Refused digest links, by reason.",
+                                     ["reason"], registry=r)
+        # the same series as the milter's, so that the dashboard's instance list offers the web process too
+        Gauge("brandguard_build_info", "brandguard version and Python version (value 1).", ["version", "python"],
+              registry=r).labels(__version__, platform.python_version()).set(1)
+        for metric, values in ((self.digests, ("sent", "failed")), (self.failed_logins, ("password", "rate_limited",
+                               "csrf")), (self.refused_links, ("invalid", "expired", "not_recipient", "not_held",
+                                                               "rate_limited"))):
+            for v in values:
+                metric.labels(v)
+        for action in WEB_ACTIONS:
+            for source in WEB_SOURCES:
+                self.actions.labels(action, source)
+                self.action_failures.labels(action, source)
+
+    def action(self, action: str, source: str, ok: bool) -> None:
+        metric = self.actions if ok else self.action_failures
+        metric.labels(_closed(action, WEB_ACTIONS), _closed(source, WEB_SOURCES)).inc()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 from brandguard import actions
 from brandguard.attribution import EMPTY, Attribution, attribute
 from brandguard.auth.authres import build_header, claims_our_id, from_trusted_headers
+from brandguard.campaign.facts import NOTHING, CampaignEvents
 from brandguard.checks import registry
 from brandguard.checks.base import Check, CheckInput
 from brandguard.content import Content, extract
@@ -25,6 +26,7 @@ from brandguard.policy.store import PolicyStore
 
 if TYPE_CHECKING:  # only the daemon and `scan` with DNS need these imported
     from brandguard.auth.authenticator import Authenticator
+    from brandguard.campaign.memory import CampaignMemory
     from brandguard.metrics import Metrics
     from brandguard.settings import Settings
 
@@ -42,6 +44,7 @@ class Outcome:
     stages: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     policy_hash: str = ""
+    campaign: CampaignEvents = field(default_factory=CampaignEvents)  # for the milter process's metrics
 
 
 class Pipeline:
@@ -49,13 +52,14 @@ class Pipeline:
 
     def __init__(self, settings: Settings, store: PolicyStore, *, authenticator: Authenticator | None = None,
                  trust_authres: str | None = None, metrics: Metrics | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, campaign: CampaignMemory | None = None):
         self.settings = settings
         self.store = store
         self.authenticator = authenticator
         self.trust_authres = trust_authres
         self.metrics = metrics
         self.clock = clock
+        self.campaign = campaign
 
     def process(self, ctx: MessageContext) -> Outcome:
         policy = self.store.current
@@ -63,6 +67,7 @@ class Pipeline:
         deadline = start + self.settings.message_time_budget
         stages: dict[str, float] = {}
         guard = Guard(ctx.envelope.queue_id)
+        events = CampaignEvents()
         try:
             auth = self._timed(stages, "auth", self._authenticate, ctx, guard)
             self._check_budget(deadline, "auth")
@@ -76,10 +81,15 @@ class Pipeline:
             attribution = EMPTY
             if any(c.needs_content for c in enabled):
                 attribution = self._timed(stages, "attribution", self._attribute, ctx, auth, content, policy, guard)
-            inp = CheckInput(ctx, auth, content, policy.catalogue, attribution, mime)
+            facts = NOTHING
+            if self.campaign is not None:
+                facts, events = self.campaign.guarded_lookup(guard, content, mime, policy.catalogue)
+            inp = CheckInput(ctx, auth, content, policy.catalogue, attribution, mime, facts)
             findings = self._timed(stages, "checks", self._run_checks, enabled, inp, policy, guard)
             self._check_budget(deadline, "checks")
             verdict = engine.evaluate(policy, ctx, auth, findings)
+            if self.campaign is not None:
+                events += self.campaign.guarded_learn(guard, ctx, auth, facts, verdict, policy)
         except BudgetExceeded as exc:
             auth = locals().get("auth") or AuthResults()
             verdict = self._fallback(str(exc))
@@ -94,7 +104,8 @@ class Pipeline:
         if self.metrics is not None:
             self.metrics.record_auth(auth)
             self.metrics.record_verdict(verdict, seconds, stages)
-        return Outcome(verdict, plan, auth, stages, seconds, policy.hash)
+            self.metrics.record_campaign(events)
+        return Outcome(verdict, plan, auth, stages, seconds, policy.hash, events)
 
     def _timed(self, stages: dict[str, float], name: str, fn: Callable[..., T], *args: object) -> T:
         t = self.clock()

@@ -141,12 +141,23 @@ def _act(args: argparse.Namespace, verb: str) -> int:
             print(f"{m.queue_id}: still on the hold queue after postsuper; see the Postfix mail log", file=sys.stderr)
         else:
             print(clean(f"{m.queue_id}: {verb} (from {m.sender or '<>'}, subject {m.subject[:60]!r})"))
+            if verb == "released":
+                _forget(m, args)
             days = (_now() - m.arrival_time) / 86400
             if verb == "released" and days > 3:
                 # Mail on hold does not expire, but its age counts again once released.
                 print(f"{m.queue_id}: held {days:.0f} days; near or past maximal_queue_lifetime (default 5d) a "
                       "temporary delivery failure bounces it", file=sys.stderr)
     return EXIT_FAIL if failed else EXIT_OK
+
+
+def _forget(m: Held, args: argparse.Namespace) -> None:
+    # a released message was no scam: what it taught the campaign memory goes, and it never teaches again
+    from brandguard.campaign.cli import forget_released
+
+    note = forget_released(m, args.config)
+    if note:
+        print(clean(note), file=sys.stderr)
 
 
 def _guard(func: Command) -> Command:
@@ -228,5 +239,7 @@ def add_parser(subparsers: Subcommands) -> argparse.ArgumentParser:
                             description=_wrap(what), epilog=_EPILOG, formatter_class=raw)
         a.add_argument("queue_ids", nargs="+", metavar="ID", help="Postfix queue ids (from `list`)")
         a.add_argument("--all", action="store_true", help="also act on holds brandguard did not make")
+        a.add_argument("--config", "-c", help="brandguard settings (default: /etc/brandguard/settings.yaml if it "
+                       "exists): `release` forgets what the message taught that campaign memory")
         a.set_defaults(func=_guard(functools.partial(_act, verb=verb)))
     return q

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from brandguard.errors import NotMailError
 from brandguard.mailfile import context_from_bytes
@@ -19,7 +19,7 @@ log = logging.getLogger("brandguard")
 
 
 def build_scanner(config: str | None = None, policy: str | None = None, *, dns: bool = False,
-                  trust_authres: str | None = None) -> App:
+                  trust_authres: str | None = None, campaign: Literal["off", "read_only", "learn"] = "off") -> App:
     """An App configured for offline scanning (shared by scan, eval and the golden tests)."""
     from brandguard.app import App
     from brandguard.settings import load_settings
@@ -27,7 +27,7 @@ def build_scanner(config: str | None = None, policy: str | None = None, *, dns: 
     settings = load_settings(config)
     if policy:
         settings = settings.model_copy(update={"policy": Path(policy).resolve()})
-    return App(settings, with_dns=dns, trust_authres=trust_authres)
+    return App(settings, with_dns=dns, trust_authres=trust_authres, campaign=campaign)
 
 
 def scan_bytes(app: App, data: bytes) -> Outcome:
@@ -83,7 +83,9 @@ def error_record(name: str, exc: BaseException) -> dict[str, str]:
 
 
 def scan_main(args: argparse.Namespace) -> int:
-    app = build_scanner(args.config, args.policy, dns=args.dns, trust_authres=args.trust_authres)
+    # with the daemon's settings, the daemon's campaign memory is consulted, never taught
+    app = build_scanner(args.config, args.policy, dns=args.dns, trust_authres=args.trust_authres,
+                        campaign="read_only" if args.config else "off")
     weights = {n: p.weight for n, p in app.store.current.check_params.items()}
     status = 0
     for name in args.files:

@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from brandguard.auth.config import AuthSettings
+from brandguard.campaign.config import DEFAULT_STATE_DIR, CampaignSettings
 from brandguard.content.config import ContentSettings
 from brandguard.errors import ConfigError, SettingsError
 from brandguard.metrics import MetricsSettings
@@ -127,6 +128,9 @@ class Settings(BaseModel):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     content: ContentSettings = Field(default_factory=ContentSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    state_dir: Path = Field(DEFAULT_STATE_DIR, description="where brandguard keeps state between runs (the campaign "
+                            "memory's SQLite file); systemd's StateDirectory=brandguard")
+    campaign: CampaignSettings = Field(default_factory=CampaignSettings)
 
     @field_validator("analysis_processes", mode="before")
     @classmethod
@@ -170,4 +174,6 @@ def load_settings(path: str | Path | None) -> Settings:
         raise SettingsError(exc.problems) from None
     if not settings.policy.is_absolute():
         settings = settings.model_copy(update={"policy": (Path(path).resolve().parent / settings.policy).resolve()})
+    if not settings.state_dir.is_absolute():
+        settings = settings.model_copy(update={"state_dir": (Path(path).resolve().parent / settings.state_dir).resolve()})
     return settings

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from brandguard.metrics import Metrics
+from brandguard.metrics import Metrics, WebMetrics
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 DASHBOARD = DEPLOY / "grafana" / "brandguard.json"
@@ -25,7 +25,8 @@ REQUIRED_PANELS = [
     "Messages in flight", "Failing checks and extractors (judged without them)",
 ]
 REQUIRED_ALERTS = ["BrandguardDown", "BrandguardHighErrorRate", "BrandguardCheckFailing", "BrandguardEomLatencyHigh",
-                   "BrandguardDnsFailures", "BrandguardPolicyReloadFailing", "BrandguardRejectSpike"]
+                   "BrandguardDnsFailures", "BrandguardPolicyReloadFailing", "BrandguardRejectSpike",
+                   "BrandguardCampaignStoreFailing"]
 
 
 def _yaml(path: Path):
@@ -63,7 +64,7 @@ def exported() -> dict[str, dict[str, set[str]]]:
     m = Metrics(checks=["lookalike_domain", "freemail_brand_claim"], rules=["callback-lure"], brands=["paypal"])
     m.policy_loaded("abc123", ok=True)
     out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for family in m.registry.collect():
+    for family in [*m.registry.collect(), *WebMetrics().registry.collect()]:  # brandguard web: its own registry
         for sample in family.samples:
             out[sample.name]  # noqa: B018 - registers label-less samples too
             for k, v in sample.labels.items():

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from brandguard import __version__
+from brandguard.campaign.facts import CampaignEvents
+from brandguard.http import MetricsServer
+from brandguard.metrics import MetricsSettings, WebMetrics
 from brandguard.model import Action, AuthResults, DkimSignature, Finding, Mode, RuleHit, SpfResult, Verdict
 from fixtures.support import poll
 
@@ -33,6 +36,8 @@ def traffic(metrics) -> int:
     metrics.record_error("checks")
     metrics.record_tempfail()
     metrics.policy_loaded("0123abcd", ok=True)
+    metrics.record_campaign(CampaignEvents("sqlite", hits=("phone",), latency=(("lookup", 0.002),), learned=3))
+    metrics.watch_campaign(lambda: {"phone": 3, "messages": 1}, "sqlite")
     return 4
 
 
@@ -51,19 +56,40 @@ def test_prometheus_scrapes_build_info_and_loads_the_alerts(metrics_server, prom
     rules = poll(evaluated_rules, 30, "every alerting rule evaluated")
     assert sorted(r["name"] for r in rules) == sorted([
         "BrandguardDown", "BrandguardHighErrorRate", "BrandguardCheckFailing", "BrandguardEomLatencyHigh",
-        "BrandguardDnsFailures", "BrandguardPolicyReloadFailing", "BrandguardRejectSpike"])
+        "BrandguardDnsFailures", "BrandguardPolicyReloadFailing", "BrandguardRejectSpike",
+        "BrandguardCampaignStoreFailing"])
     assert {r["health"] for r in rules} == {"ok"}, [(r["name"], r.get("lastError")) for r in rules]
     assert all(r["state"] == "inactive" for r in rules)
 
 
-def test_every_dashboard_query_returns_data_and_renders(metrics, metrics_server, prometheus_factory,
+def web_traffic(web: WebMetrics) -> None:
+    """What `brandguard web` and `brandguard digest` count: actions, digests, refused logins and links."""
+    web.action("release", "web", True)
+    web.action("release", "digest", False)
+    web.digests.labels("sent").inc()
+    web.failed_logins.labels("password").inc()
+    web.refused_links.labels("expired").inc()
+
+
+@pytest.fixture
+def web_server():
+    """`brandguard web`'s own registry, served like its /metrics (a second scrape target)."""
+    web = WebMetrics()
+    with MetricsServer(web.registry, MetricsSettings(port=0), ready=lambda: True) as server:
+        yield web, server
+
+
+def test_every_dashboard_query_returns_data_and_renders(metrics, metrics_server, web_server, prometheus_factory,
                                                         dashboard_png, tmp_path):
-    prom = prometheus_factory([f"127.0.0.1:{metrics_server.port}"])
+    web, web_port = web_server[0], web_server[1].port
+    prom = prometheus_factory([f"127.0.0.1:{metrics_server.port}", f"127.0.0.1:{web_port}"])
     prom.wait_for("brandguard_build_info")
     # two batches in two different scrapes, so rates and quantiles are non-zero and finite
     per_batch = traffic(metrics)
+    web_traffic(web)
     prom.wait_for(f"sum(brandguard_messages_total) >= {per_batch}")
     traffic(metrics)
+    web_traffic(web)
     prom.wait_for(f"sum(brandguard_messages_total) >= {2 * per_batch}")
 
     def finite(expr):

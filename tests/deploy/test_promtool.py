@@ -25,7 +25,7 @@ def run(promtool: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_check_rules(promtool):
     result = run(promtool, "check", "rules", "alerts.yml")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 7 rules found" in result.stdout
+    assert "SUCCESS: 8 rules found" in result.stdout
 
 
 def test_rule_unit_tests_pass(promtool):

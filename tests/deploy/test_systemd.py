@@ -101,10 +101,10 @@ def test_unit_has_directive(section, key, value):
     assert (section, key, value) in directives(UNIT)
 
 
-def test_writable_paths_are_only_the_socket_dirs():
+def test_writable_paths_are_only_the_socket_dirs_and_the_state_dir():
     writable = [v for _, k, v in directives(UNIT) if k in ("ReadWritePaths", "StateDirectory", "LogsDirectory",
                                                             "CacheDirectory", "ConfigurationDirectory")]
-    assert writable == ["-/var/spool/postfix/brandguard"]
+    assert writable == ["-/var/spool/postfix/brandguard", "brandguard"]  # StateDirectory: the campaign memory
 
 
 def test_no_socket_unit_and_the_reason_is_written_down():
@@ -254,3 +254,51 @@ def _can_connect(python: Path, user: str, path: Path) -> bool:
     assert proc.returncode in (0, 13), proc.stderr
     return proc.returncode == 0
 
+
+
+# --- brandguard web and brandguard digest (issue #19) ---------------------------------------------
+
+WEB_UNITS = ("brandguard-web.service", "brandguard-digest.service", "brandguard-digest.timer")
+
+
+def test_web_and_digest_units_verify(tmp_path):
+    for name in WEB_UNITS:
+        exe = str(VENV_BIN / "brandguard").replace("%", "%%")
+        (tmp_path / name).write_text((SYSTEMD / name).read_text().replace(INSTALLED, exe))
+    for name in WEB_UNITS:
+        proc = subprocess.run(["systemd-analyze", "verify", str(tmp_path / name)], capture_output=True, text=True)
+        assert proc.returncode == 0 and not proc.stderr.strip(), (name, proc.stderr)
+
+
+@pytest.mark.parametrize("name, section, key, value", [
+    pytest.param("brandguard-web.service", "Service", "User", "brandguard-web", id="web-user"),
+    pytest.param("brandguard-web.service", "Service", "ExecStart",
+                 f"{INSTALLED} web --config /etc/brandguard/web.yaml", id="web-ExecStart"),
+    pytest.param("brandguard-web.service", "Service", "ProtectSystem", "full", id="web-ProtectSystem"),
+    pytest.param("brandguard-digest.service", "Service", "Type", "oneshot", id="digest-oneshot"),
+    pytest.param("brandguard-digest.service", "Service", "ExecStart",
+                 f"{INSTALLED} digest --send --config /etc/brandguard/web.yaml", id="digest-ExecStart"),
+    pytest.param("brandguard-digest.timer", "Timer", "Persistent", "true", id="timer-persistent"),
+])
+def test_web_units_have_directive(name, section, key, value):
+    assert (section, key, value) in directives(SYSTEMD / name)
+
+
+def test_web_user_is_its_own_and_only_reads_brandguards_settings(tmp_path):
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    for name in ("passwd", "group"):
+        shutil.copy(f"/etc/{name}", root / "etc" / name)
+    (root / "usr/lib/sysusers.d").mkdir(parents=True)
+    shutil.copy(SYSTEMD / "brandguard.sysusers", root / "usr/lib/sysusers.d/brandguard.conf")
+    proc = subprocess.run(["systemd-sysusers", f"--root={root}", "brandguard.conf"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    groups = {line.split(":")[0]: line.split(":")[3].split(",") for line in (root / "etc/group").read_text().splitlines()}
+    assert "brandguard-web" in groups["brandguard"]
+    assert not {"brandguard-web"} & set(groups.get("postdrop", []) + groups.get("postfix", []) + groups["root"])
+
+
+def test_sudoers_file_parses():
+    proc = subprocess.run(["visudo", "-cf", str(ROOT / "deploy/sudoers.d/brandguard-web")], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

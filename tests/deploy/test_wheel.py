@@ -17,7 +17,9 @@ def test_wheel_carries_policies_and_deploy_files(tmp_path):
     for expected in ("brandguard/data/policies/default.yaml", "brandguard/data/policies/freemail.yaml",
                      "brandguard/data/policies/brands/10-vendors.yaml", "brandguard/data/deploy/grafana/brandguard.json",
                      "brandguard/data/deploy/prometheus/alerts.yml", "brandguard/data/systemd/brandguard.service",
-                     "brandguard/cli.py", "brandguard/checks/brand_claim.py"):
+                     "brandguard/cli.py", "brandguard/checks/brand_claim.py", "brandguard/web/templates/base.html",
+                     "brandguard/web/static/style.css", "brandguard/data/systemd/brandguard-web.service",
+                     "brandguard/data/deploy/sudoers.d/brandguard-web"):
         assert expected in names, expected
     assert not any(n.startswith(("milter/", "Milter/", "mime")) for n in names)
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 import smtplib
 from pathlib import Path
 
@@ -20,7 +21,9 @@ DASHBOARD = ROOT / "deploy" / "grafana" / "brandguard.json"
 def mail_batch(postfix) -> int:
     """Clean, tagged, monitored, quarantined, rejected, DMARC-rejected and DNS-timeout mail: 7 messages."""
     port = postfix.ports["main"]
-    for subject in ("Lunch", "BG-TAG", "BG-MONITOR", "BG-QUARANTINE"):
+    # a link the campaign memory looks up (its store latency panel)
+    send(port, make_message(f"Lunch {marker()}", body="Today's menu: https://lunch.example.org/today\n"))
+    for subject in ("BG-TAG", "BG-MONITOR", "BG-QUARANTINE"):
         send(port, make_message(f"{subject} {marker()}"))
     for msg, sender in ((make_message(f"BG-REJECT {marker()}"), None),
                         (make_message(f"Spoof {marker()}", sender=f"ceo@{STRICT_DOMAIN}"), f"ceo@{STRICT_DOMAIN}")):
@@ -28,6 +31,9 @@ def mail_batch(postfix) -> int:
             send(port, msg, **({"sender": sender} if sender else {}))
     send(port, make_message(f"Slow {marker()}", sender=f"x@{SLOW_DOMAIN}"), sender=f"x@{SLOW_DOMAIN}")
     return 7
+
+
+WEB_METRIC = re.compile(r"\bbrandguard_(?:web|digest)_")
 
 
 def test_every_dashboard_panel_has_data_from_real_mail(postfix, brandguard_unix, prometheus_factory, tmp_path):
@@ -48,7 +54,9 @@ def test_every_dashboard_panel_has_data_from_real_mail(postfix, brandguard_unix,
     def finite(expr):
         return any(math.isfinite(float(s["value"][1])) for s in prom.query(expr))
 
-    queries = dashboard_png.panel_queries(DASHBOARD)
+    # the web quarantine's panels count what `brandguard web` and `brandguard digest` do, another process:
+    # tests/deploy/test_prometheus_real.py scrapes its registry beside the milter's
+    queries = [(t, q) for t, q in dashboard_png.panel_queries(DASHBOARD) if not WEB_METRIC.search(q)]
     assert len(queries) >= 12
     for title, expr in queries:
         poll(lambda expr=expr: finite(expr), 30, f"data for panel {title!r}: {expr}")

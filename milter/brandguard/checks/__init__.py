@@ -34,4 +34,5 @@ _MODULES: list[str] = [
     "redirect_link",
     "platform_user_field",
     "scam_warning",
+    "campaign_match",
 ]

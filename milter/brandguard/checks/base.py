@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brandguard.campaign.facts import NOTHING, CampaignFacts
 from brandguard.content.model import Content
 from brandguard.model import AuthResults, Finding, MessageContext
 
@@ -45,6 +46,7 @@ class CheckInput:
     catalogue: Catalogue  # brands, free-mail domains
     attribution: Attribution  # which brands are claimed, where, and which the sender is
     mime: Message  # the MIME tree, parsed once per message
+    campaign: CampaignFacts = NOTHING  # what the campaign memory knows of its indicators (default: nothing)
 
     @classmethod
     def build(cls, ctx: MessageContext, auth: AuthResults, content: Content, catalogue: Catalogue,

@@ -83,7 +83,8 @@ class Pipeline:
                 attribution = self._timed(stages, "attribution", self._attribute, ctx, auth, content, policy, guard)
             facts = NOTHING
             if self.campaign is not None:
-                facts, events = self.campaign.guarded_lookup(guard, content, mime, policy.catalogue)
+                facts, events = self._timed(stages, "campaign", self.campaign.guarded_lookup, guard, content,
+                                            policy.catalogue)
             inp = CheckInput(ctx, auth, content, policy.catalogue, attribution, mime, facts)
             findings = self._timed(stages, "checks", self._run_checks, enabled, inp, policy, guard)
             self._check_budget(deadline, "checks")

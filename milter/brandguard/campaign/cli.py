@@ -65,7 +65,7 @@ def cmd_confirm(args: argparse.Namespace) -> int:
             status = EXIT_FAIL
             continue
         mime = mime_of(ctx)
-        found = memory.indicators(extract(ctx, app.settings.content, None, mime), mime, policy.catalogue)
+        found = memory.indicators(extract(ctx, app.settings.content, None, mime), policy.catalogue)
         events = memory.teach(found, source_id(ctx), qid, sender=None)
         for ind, why in found.refused:
             print(f"{arg}: not learnt: {ind.kind} {ind.value} ({why})")

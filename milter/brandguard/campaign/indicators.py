@@ -1,9 +1,6 @@
 """A message's campaign indicators: the scammer's numbers, addresses, hosts, attachments and text fingerprint."""
 from __future__ import annotations
 
-import hashlib
-import re
-from email.message import Message
 from typing import TYPE_CHECKING, Any
 
 import tlsh
@@ -11,7 +8,6 @@ import tlsh
 from brandguard.campaign.facts import Indicator, Indicators
 from brandguard.checks._lexicon import vocabulary
 from brandguard.content.model import Content
-from brandguard.content.urls import in_domain
 from brandguard.model import domain_of
 
 if TYPE_CHECKING:
@@ -19,9 +15,7 @@ if TYPE_CHECKING:
 
 MIN_TEXT = 200  # characters: TLSH needs some, and a two-line note is too common to fingerprint
 MAX_TEXT = 200_000
-MIN_ATTACHMENT = 1024  # bytes: spacer GIFs and signature icons are everywhere
-_SPACE = re.compile(r"\s+")
-_DIGIT = re.compile(r"\d")
+_DIGITS = str.maketrans("123456789", "000000000")  # ASCII digits; other scripts' digits rarely vary in a template
 
 
 class _Collector:
@@ -59,13 +53,25 @@ def _common_hosts(cat: Catalogue) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _host_refusal(host: str, cat: Catalogue) -> str:
+    # the same hosts (trackers, CDNs, the brands' own) come back in every message: judged once per policy load
+    memo: dict[str, str] = cat.derived("campaign_host_refusals", lambda _: {})
+    why = memo.get(host)
+    if why is None:
+        if len(memo) >= 50_000:
+            memo.clear()
+        why = memo[host] = _judge_host(host, cat)
+    return why
+
+
+def _judge_host(host: str, cat: Catalogue) -> str:
     shared, hosting = cat.derived("campaign_common_hosts", _common_hosts)
     owners = cat.brands_for_domain(host)
     if owners:
         return f"a domain of {owners[0]}"
     if cat.platforms and cat.platforms.matching([host]):
         return "a platform's own domain"
-    if any(in_domain(host, d) for d in shared) or cat.is_freemail(host):
+    labels = host.split(".")
+    if any(".".join(labels[i:]) in shared for i in range(len(labels))) or cat.is_freemail(host):
         return "a shared service (shortener, mail provider, redirector, tool site)"
     if host in hosting or host.startswith("www.") and host[4:] in hosting:
         return "a free hosting service itself"
@@ -102,15 +108,10 @@ def _links(c: Content, cat: Catalogue, out: _Collector) -> None:
             out.add("link_host", host, link.where, _host_refusal(host, cat))
 
 
-def _attachments(mime: Message, out: _Collector) -> None:
-    for part in mime.walk():
-        if part.is_multipart() or part.get_content_maintype() in ("text", "message"):
-            continue
-        if part.get_content_maintype() == "image" and part.get("Content-ID"):
-            continue  # an inline logo: the brand's own picture is in its genuine mail too
-        payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes) and len(payload) >= MIN_ATTACHMENT:
-            out.add("attachment", hashlib.sha256(payload).hexdigest(), part.get_filename() or part.get_content_type())
+def _attachments(c: Content, out: _Collector) -> None:
+    # digested by the content stage, which decoded them anyway; inline pictures (a brand's logo) are left out there
+    for digest, name in c.binary_parts:
+        out.add("attachment", digest, name)
 
 
 def fingerprint(text: str) -> str:
@@ -118,7 +119,8 @@ def fingerprint(text: str) -> str:
 
     Digits are folded because a campaign's variants differ in exactly those: amounts, order and invoice numbers.
     """
-    folded = _DIGIT.sub("0", _SPACE.sub(" ", text).strip().lower())[:MAX_TEXT]
+    # str methods, not regular expressions: this runs on every message's whole text
+    folded = " ".join(text[:MAX_TEXT * 2].split()).lower().translate(_DIGITS)[:MAX_TEXT]
     if len(folded) < MIN_TEXT:
         return ""
     digest = str(tlsh.hash(folded.encode("utf-8", "replace")))
@@ -138,12 +140,12 @@ def parsed(digest: str) -> Any:
     return t
 
 
-def extract(content: Content, mime: Message, cat: Catalogue, max_per_kind: int = 10) -> Indicators:
+def extract(content: Content, cat: Catalogue, max_per_kind: int = 10) -> Indicators:
     """Every indicator of one message, with what was refused (official numbers, brands' and shared hosts)."""
     out = _Collector(max_per_kind)
     _phones(content, cat, out)
     _addresses(content, cat, out)
     _links(content, cat, out)
-    _attachments(mime, out)
+    _attachments(content, out)
     out.add("text_fuzzy", fingerprint(content.text_of()), "text")
     return out.result()

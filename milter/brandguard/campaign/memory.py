@@ -6,7 +6,6 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +41,7 @@ def allowlisted(policy: Policy, ctx: MessageContext, auth: AuthResults) -> bool:
     """An allow entry of the policy matches the message: whatever it says never teaches."""
     from brandguard.policy import engine
 
-    facts = engine.Facts(ctx, auth, engine.header_from_domain(ctx) or auth.dmarc.from_domain, policy.brand_domains)
-    return any(engine._allow_matches(entry, facts) for entry in policy.spec.allow)
+    return engine.allowlisted(policy, ctx, auth)
 
 
 class CampaignMemory:
@@ -71,8 +69,8 @@ class CampaignMemory:
     def ttl(self) -> float:
         return self.settings.ttl_days * 86400
 
-    def indicators(self, content: Content, mime: Message, catalogue: Catalogue) -> Indicators:
-        return ind.extract(content, mime, catalogue, self.settings.max_per_kind)
+    def indicators(self, content: Content, catalogue: Catalogue) -> Indicators:
+        return ind.extract(content, catalogue, self.settings.max_per_kind)
 
     @contextmanager
     def _timed(self, op: str, events: list[CampaignEvents]) -> Iterator[None]:
@@ -188,9 +186,9 @@ class CampaignMemory:
 
     # --- the pipeline's two steps, guarded: a bug here leaves the message judged without the memory ----------
 
-    def guarded_lookup(self, guard: Guard, content: Content, mime: Message,
+    def guarded_lookup(self, guard: Guard, content: Content,
                        catalogue: Catalogue) -> tuple[CampaignFacts, CampaignEvents]:
-        found = guard.run("campaign", self.indicators, content, mime, catalogue, default=NONE)
+        found = guard.run("campaign", self.indicators, content, catalogue, default=NONE)
         return guard.run("campaign", self.lookup, found, default=(CampaignFacts(indicators=found), CampaignEvents()))
 
     def guarded_learn(self, guard: Guard, ctx: MessageContext, auth: AuthResults, facts: CampaignFacts,

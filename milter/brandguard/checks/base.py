@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.message import Message
-from typing import TYPE_CHECKING, ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +24,10 @@ class CheckParams(BaseModel):
     enabled: bool = Field(True, description="false turns the check off")
     outcome_weights: dict[str, float] = Field(
         default_factory=dict, description="weight per outcome, overriding `weight` for that outcome"
+    )
+    max_action: Literal["tag", "quarantine"] | None = Field(
+        None, description="the most this check's weight may lead to: with quarantine, a score that reaches the "
+        "reject threshold only thanks to this check quarantines (rules still act as written)"
     )
 
     @classmethod

@@ -1,6 +1,7 @@
 """extract(ctx, settings) -> Content: headers, visible texts, links and phone numbers of one message."""
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -226,6 +227,16 @@ def _forwarded(body: str, attached: list[str], subject: str) -> _Forwarded:
     return tuple(dict.fromkeys(a for _, a in pairs)), tuple(dict.fromkeys(n for n, _ in pairs if n))
 
 
+MIN_BINARY_PART = 1024  # bytes: spacer GIFs and signature icons are everywhere
+
+
+def _binary(leaf: Leaf) -> bool:
+    """A part a campaign attaches: not text, not a message, not a picture the HTML shows inline (a logo)."""
+    major = leaf.content_type.split("/", 1)[0]
+    return (len(leaf.data) >= MIN_BINARY_PART and major not in ("text", "message")
+            and not (major == "image" and leaf.content_id))
+
+
 def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard: Guard | None = None,
             mime: Message | None = None) -> Content:
     """Build the Content of one message; malformed input becomes defects, and an extractor that raises
@@ -243,12 +254,15 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard:
     w = g.run("mime", walk, tree, s, default=Walk(defects=["mime_error"]))
     b.defects.extend(w.defects)
     attachments = []
+    binary_parts = []
     for leaf in w.leaves:
         kind = b.kind_of(leaf)
         if kind:
             g.run(kind, b.add_leaf, leaf, kind, default=None)
         if leaf.attachment:
             attachments.append(Attachment(leaf.filename, leaf.content_type, len(leaf.data)))
+        if _binary(leaf):
+            binary_parts.append((hashlib.sha256(leaf.data).hexdigest(), leaf.filename or leaf.content_type))
     ocr_images = g.run("ocr", b.run_ocr, default=0)
     subject = normalise(subject_raw).text
     display_name = normalise(display).text
@@ -273,6 +287,7 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard:
         links=tuple(b.links),
         phones=tuple(b.phones),
         attachments=tuple(attachments),
+        binary_parts=tuple(binary_parts),
         forwarded_from=forwarded[0],
         forwarded_names=forwarded[1],
         counters=Counters(b.zero_width, b.bidi, b.styled, b.hidden_chars, w.parts, ocr_images),

@@ -75,6 +75,8 @@ class Content:
     links: tuple[Link, ...] = ()
     phones: tuple[Phone, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    # (SHA-256, name) of each binary part of 1 KB or more but inline pictures: what a campaign sends everyone
+    binary_parts: tuple[tuple[str, str], ...] = ()
     forwarded_from: tuple[str, ...] = ()  # From addresses of forwarded / attached messages
     forwarded_names: tuple[str, ...] = ()  # their display names ("McAfee Department"), for claims made inside
     counters: Counters = field(default_factory=Counters)

@@ -20,6 +20,7 @@ class Leaf:
     charset: str
     attachment: bool  # Content-Disposition: attachment, a file name, or inside an attached message
     depth: int
+    content_id: bool = False  # referenced from the HTML (cid:): an inline picture such as a logo
 
 
 @dataclass
@@ -87,6 +88,7 @@ def _visit(part: Message, s: ContentSettings, w: Walk, depth: int, attached: boo
             charset=str(_param(part.get_content_charset, "") or "utf-8"),
             attachment=attached or disposition == "attachment" or bool(filename),
             depth=depth,
+            content_id="Content-ID" in part,
         )
     )
 

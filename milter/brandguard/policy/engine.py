@@ -59,6 +59,7 @@ def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: l
 
     hits: list[RuleHit] = []
     score = 0.0
+    limited: list[tuple[Action, float]] = []  # (max_action, weight) of the checks whose weight is bounded
     seen: set[tuple[str, str | None]] = set()
     for f in findings:
         params = policy.check_params.get(f.check)
@@ -69,6 +70,8 @@ def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: l
         if weight:
             score += weight
             hits.append(RuleHit(id=f.check, score=weight, mode=mode))
+            if params.max_action is not None:
+                limited.append((Action(params.max_action), weight))
 
     forced: list[tuple[Action, schema.Rule, Mode]] = []
     allowed_by_rule = False
@@ -90,7 +93,8 @@ def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: l
         if rule.final:
             break
 
-    by_score = _at_most(_threshold_action(score, thresholds), cap)
+    by_score = _bounded(score, thresholds, limited)
+    by_score = _at_most(by_score, cap)
     enforced = [a for a, _, m in forced if m is Mode.ENFORCE and a is not Action.ACCEPT]
     monitored = [a for a, _, m in forced if m is Mode.MONITOR and a is not Action.ACCEPT]
     if allowed_by_rule:
@@ -115,6 +119,15 @@ def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: l
         action=action, score=round(score, 2), hits=tuple(hits), findings=tuple(findings), brands=brands,
         mode=mode, would_action=would, reply=reply, reason=reason,
     )
+
+
+def _bounded(score: float, thresholds: schema.Thresholds, limited: list[tuple[Action, float]]) -> Action:
+    """The score's action, where the weight of checks with a max_action lifts it no higher than that."""
+    action = _threshold_action(score, thresholds)
+    if not limited:
+        return action
+    without = _threshold_action(score - sum(w for _, w in limited), thresholds)
+    return Action.worst(without, _at_most(action, Action.worst(*(a for a, _ in limited))))
 
 
 def _at_most(action: Action, cap: Action | None) -> Action:
@@ -157,6 +170,12 @@ def _apply_allow(spec: schema.PolicyFile, facts: Facts, findings: list[Finding],
                 return []
             findings = [f for f in findings if f.brand is None or f.brand not in entry.brands]
     return findings
+
+
+def allowlisted(policy: Policy, ctx: MessageContext, auth: AuthResults) -> bool:
+    """An allow entry of the policy matches the message (whatever it says, it must never teach the memory)."""
+    facts = Facts(ctx, auth, header_from_domain(ctx) or auth.dmarc.from_domain, policy.brand_domains)
+    return any(_allow_matches(entry, facts) for entry in policy.spec.allow)
 
 
 def _allow_matches(entry: schema.AllowEntry, facts: Facts) -> bool:

@@ -15,7 +15,7 @@ def indicators_of(policy):
     def run(raw: bytes, max_per_kind: int = 10):
         ctx = context_from_bytes(raw)
         mime = mime_of(ctx)
-        return extract(content_of(ctx, None, None, mime), mime, policy.catalogue, max_per_kind)
+        return extract(content_of(ctx, None, None, mime), policy.catalogue, max_per_kind)
 
     return run
 

@@ -187,3 +187,22 @@ def test_cap_rule_limits_score_and_later_rules(make_policy, weight, rules, expec
     v = evaluate(policy, ctx(), AuthResults(), [F_STRUCT])
     assert v.action is expected
     assert "bulletin" in v.rule_ids
+
+
+F_CAMPAIGN = Finding(check="campaign_match", outcome="phone", evidence="+18883105521 seen in 3 confirmed scams")
+
+
+@pytest.mark.parametrize("struct, campaign, max_action, expected", [
+    pytest.param(12, 10, None, Action.REJECT, id="unbounded-weight-reaches-reject"),
+    pytest.param(12, 10, "quarantine", Action.QUARANTINE, id="bounded-weight-stops-at-quarantine"),
+    pytest.param(0, 25, "tag", Action.TAG, id="bounded-alone-stops-at-tag"),
+    pytest.param(2, 4, "quarantine", Action.TAG, id="bounded-weight-still-lifts-to-tag"),
+    pytest.param(21, 10, "quarantine", Action.REJECT, id="the-rest-alone-reaches-reject"),
+])
+def test_max_action_bounds_what_a_checks_weight_leads_to(make_policy, struct, campaign, max_action, expected):
+    bound = f", max_action: {max_action}" if max_action else ""
+    policy = make_policy(f"checks: {{message_structure: {{weight: {struct}}}, "
+                         f"campaign_match: {{weight: {campaign}{bound}}}}}\n")
+    v = evaluate(policy, ctx(), AuthResults(), [F_STRUCT, F_CAMPAIGN])
+    assert v.action is expected
+    assert v.score == struct + campaign

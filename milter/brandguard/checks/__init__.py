@@ -15,6 +15,7 @@ _MODULES: list[str] = [
     "sender_not_brand",
     "freemail_brand_claim",
     "phone_not_official",
+    "contact_not_official",
     "callback_lure",
     "remote_access_lure",
     "payment_lure",

@@ -125,7 +125,9 @@ class LookalikeDomain(Check):
         hosts = [(c.from_domain, "from")] + [(a.rsplit("@", 1)[-1], "reply_to") for a in c.reply_to]
         hosts.append((c.return_path_domain, "return_path"))
         if params.links:
-            hosts += [(link.host, "url") for link in c.links]
+            # a domain written without a scheme ("they registered paypa1-secure.com") is a mention, as news and
+            # bulletins name the look-alikes they warn about; a link or a URL is what takes the reader there
+            hosts += [(link.host, "url") for link in c.links if link.kind != "bare"]
         index = _brand_tokens(cat, params.max_distance)
         best: dict[str, tuple[str, str, str]] = {}
         seen: set[str] = set()

@@ -8,12 +8,24 @@ from pydantic import Field
 from brandguard.checks._brands import claims, owned_brands, suspects
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
+from brandguard.content.model import Content
 from brandguard.content.normalize import is_mixed_script
 from brandguard.model import Finding
 
 
 def _plain(text: str) -> str:
     return re.sub(r"[\W_]", "", text.lower())
+
+
+def _only_in_domains(c: Content, variant: str) -> bool:
+    """The odd spelling is written only inside domain names ("paypa1-secure.com"): a domain is named, as news
+    names the look-alikes it warns about, and lookalike_domain judges the ones a reader can click."""
+    v = variant.lower()
+    hosts = [link.url.lower() for link in c.links if link.kind in ("bare", "text")]
+    if not hosts:
+        return False
+    texts = [c.display_name, c.subject, *(t.text for t in c.texts)]
+    return sum(t.lower().count(v) for t in texts) <= sum(h.count(v) for h in hosts)
 
 
 _ORDER = ("confusable_brand", "phone_obfuscated", "bidi", "split_letters", "zero_width", "styled_text", "hidden_text")
@@ -45,7 +57,7 @@ class Obfuscation(Check):
         for brand, claim in claims(inp).items():
             b = inp.catalogue.brands[brand]
             spellings = {_plain(n) for n in b.names + b.exact_names}
-            odd = [v for v in claim.variants if _plain(v) not in spellings]
+            odd = [v for v in claim.variants if _plain(v) not in spellings and not _only_in_domains(c, v)]
             if odd:
                 # matched only through the confusable skeleton: "N0rton", "PayPaI", Cyrillic "о"
                 mixed = " (mixed scripts)" if any(is_mixed_script(v) for v in odd) else ""

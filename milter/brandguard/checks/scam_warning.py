@@ -10,7 +10,7 @@ from pydantic import Field
 from brandguard.checks._lexicon import near, vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import get, register
-from brandguard.content.urls import in_domain, org_domain
+from brandguard.content.urls import host_of, in_domain, org_domain
 from brandguard.model import Finding, domain_of
 from brandguard.policy.vocabulary import Vocabulary
 
@@ -119,9 +119,12 @@ def _own_organisation(inp: CheckInput, org: str) -> str | None:
 def _list(inp: CheckInput, org: str, v: Vocabulary) -> tuple[str, str] | None:
     """A list (List-Id, else List-Post) run by the sender's or the envelope sender's organisation, proven or consistent."""
     c, cat = inp.content, inp.catalogue
-    value = inp.ctx.first_header("List-Id") or inp.ctx.first_header("List-Post") or ""
+    # a newsletter without List-Id still carries List-Unsubscribe (bulk senders must, RFC 8058): its host is the list's
+    value = (inp.ctx.first_header("List-Id") or inp.ctx.first_header("List-Post")
+             or inp.ctx.first_header("List-Unsubscribe") or "")
     m = _LIST_ADDRESS.search(value)
-    host = domain_of(m.group(1)) if m and "@" in m.group(1) else (m.group(1).lower().rstrip(".") if m else "")
+    target = m.group(1) if m else ""
+    host = domain_of(target) if "@" in target else host_of(target) if "://" in target else target.lower().rstrip(".")
     if not host or "." not in host or cat.is_freemail(host):
         return None
     lorg = org_domain(host)

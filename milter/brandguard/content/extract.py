@@ -9,11 +9,11 @@ from email.header import decode_header, make_header
 from email.message import Message
 
 from brandguard.addresses import parse_addresses
-from brandguard.content import documents, fastfind, htmltext, pdf, urls
+from brandguard.content import documents, fastfind, htmltext, mailto, pdf, urls
 from brandguard.content.cache import CACHE
 from brandguard.content.config import ContentSettings
 from brandguard.content.mimeparse import mime_of
-from brandguard.content.model import Attachment, Content, Counters, Link, Phone, TextPart
+from brandguard.content.model import Attachment, Content, Counters, Link, MailLink, Phone, TextPart
 from brandguard.content.normalize import normalise
 from brandguard.content.ocr import OcrBudget
 from brandguard.content.phoneregions import typed_fullwidth
@@ -48,6 +48,7 @@ class _Builder:
         self.s = settings
         self.texts: list[TextPart] = []
         self.links: list[Link] = []
+        self.mail_links: list[MailLink] = []
         self.phones: list[Phone] = []
         self.hidden: list[str] = []
         self.defects: list[str] = []
@@ -56,7 +57,10 @@ class _Builder:
         self.ocr = OcrBudget(settings.ocr, cache_mb=settings.attachment_cache_mb)
 
     def add_text(self, source: str, raw: str, name: str = "") -> str:
-        return self._add(analyse_text(source, raw, self.s), source, name)
+        text = self._add(analyse_text(source, raw, self.s), source, name)
+        if source in ("body", "attachment"):
+            self.mail_links.extend(mailto.in_text(text, source))
+        return text
 
     def _add(self, a: Analysed, source: str, name: str) -> str:
         self.zero_width += a.zero_width
@@ -83,6 +87,7 @@ class _Builder:
             host = urls.host_of(href)
             if host:
                 self.links.append(Link(url=href, host=host, text=normalise(anchor).text, kind="href", where=source))
+        self.mail_links.extend(mailto.from_anchors(rendered.links, source))
         self.images.extend(rendered.images)
 
     @staticmethod
@@ -285,6 +290,7 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard:
         hidden_text="\n".join(b.hidden)[: s.max_text_chars],
         texts=tuple(b.texts),
         links=tuple(b.links),
+        mail_links=tuple(dict.fromkeys(b.mail_links)),
         phones=tuple(b.phones),
         attachments=tuple(attachments),
         binary_parts=tuple(binary_parts),

@@ -27,6 +27,16 @@ class Link:
 
 
 @dataclass(frozen=True)
+class MailLink:
+    """A mailto: link: where a reader who clicks it writes to, and what the reader was shown for it."""
+
+    address: str  # lower-case target address
+    text: str = ""  # anchor text ('' when the link is written as the address alone)
+    prefilled: bool = False  # carries subject, body or cc for the reader: a prepared action, not a contact line
+    where: str = "body"
+
+
+@dataclass(frozen=True)
 class Phone:
     """A phone number found in the text, after undoing digit obfuscation."""
 
@@ -73,6 +83,7 @@ class Content:
     hidden_text: str = ""  # HTML text hidden from the reader (kept apart, never in `body`)
     texts: tuple[TextPart, ...] = ()
     links: tuple[Link, ...] = ()
+    mail_links: tuple[MailLink, ...] = ()  # mailto: links (kept apart: they are no web hosts)
     phones: tuple[Phone, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     # (SHA-256, name) of each binary part of 1 KB or more but inline pictures: what a campaign sends everyone

@@ -22,6 +22,10 @@ from unit.checks.factory import mail, summary
         pytest.param(mail(text="great purchase at https://chasers-shop.example"), set(), id="no-brand-named"),
         pytest.param(mail(sender="PayPal <service@paypal.co.uk>"), set(), id="brand-own-domain"),
         pytest.param(mail(sender="Norton <a@gmail.com>"), set(), id="freemail-is-another-check"),
+        pytest.param(mail(subject="PayPal look-alikes this week", text="They registered paypa1-secure.com on Monday."),
+                     set(), id="domain-named-without-a-link"),
+        pytest.param(mail(subject="PayPal", text=None, html='<a href="https://paypa1-secure.com/login">Sign in</a>'),
+                     {("confusable", "paypal")}, id="the-same-domain-as-a-link"),
     ],
 )
 def test_lookalike_domain(run, raw, expected):

@@ -52,6 +52,10 @@ def test_check_refuses_parameters_of_another_class(catalogue, name):
         pytest.param(mail(text=None, html="<p>hi</p><div style='display:none'>" + "filler words " * 60 + "</div>"),
                      {("hidden_text", None)}, id="hidden-html"),
         pytest.param(mail(sender="Norton <x@desk.example>", text="plain Norton text"), set(), id="clean"),
+        pytest.param(mail(subject="PayPal look-alikes", text="Beware of paypa1-secure.com and secure-paypai.com."),
+                     set(), id="odd-spelling-only-inside-named-domains"),
+        pytest.param(mail(subject="PayPal", text="Your PayPa1 account, see paypa1-secure.com"),
+                     {("confusable_brand", "paypal")}, id="odd-spelling-also-in-the-text"),
     ],
 )
 def test_obfuscation(run, raw, expected):

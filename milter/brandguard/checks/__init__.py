@@ -23,6 +23,7 @@ _MODULES: list[str] = [
     "reply_to_divergence",
     "display_name_address_spoof",
     "obfuscation",
+    "locked_attachment",
     "link_text_mismatch",
     "org_name_mismatch",
     "credential_lure",

@@ -12,6 +12,7 @@ from brandguard.addresses import parse_addresses
 from brandguard.content import documents, fastfind, htmltext, mailto, pdf, urls
 from brandguard.content.cache import CACHE
 from brandguard.content.config import ContentSettings
+from brandguard.content.locked import locked_kind
 from brandguard.content.mimeparse import mime_of
 from brandguard.content.model import Attachment, Content, Counters, Link, MailLink, Phone, TextPart
 from brandguard.content.normalize import normalise
@@ -265,7 +266,7 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard:
         if kind:
             g.run(kind, b.add_leaf, leaf, kind, default=None)
         if leaf.attachment:
-            attachments.append(Attachment(leaf.filename, leaf.content_type, len(leaf.data)))
+            attachments.append(Attachment(leaf.filename, leaf.content_type, len(leaf.data), locked_kind(leaf.data)))
         if _binary(leaf):
             binary_parts.append((hashlib.sha256(leaf.data).hexdigest(), leaf.filename or leaf.content_type))
     ocr_images = g.run("ocr", b.run_ocr, default=0)

@@ -55,6 +55,7 @@ class Attachment:
     filename: str
     content_type: str
     size: int
+    locked: str = ""  # zip, pdf (password-protected), 7z, rar (unreadable archives): content.locked.locked_kind
 
 
 @dataclass(frozen=True)

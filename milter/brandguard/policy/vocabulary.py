@@ -67,6 +67,8 @@ class PhraseLists(_Closed):
     remote_session: list[Pattern] = _phrases("names remote access itself: 'remote access', 'Fernwartung', 'à distance', "
                                              "'遠隔操作' (remote_access_lure without a tool's name: beside an access "
                                              "request, with a brand or a phone number)")
+    archive_password: list[Pattern] = _phrases("gives the password of a locked attachment: 'password: 4471', "
+                                               "'Passwort lautet', 'パスワードは' (locked_attachment)")
     reward: list[Pattern] = _phrases("prize, voucher or survey bait (reward_lure)")
     urgency: list[Pattern] = _phrases("pressure to act now (action_lure evidence)")
     warning: list[Pattern] = _phrases("the message warns about a scam: 'do not call', 'phishing', 'fake invoice', 'if "
@@ -89,7 +91,7 @@ class PhraseLists(_Closed):
 
 
 LEXICONS = ("call", "cancel", "charge", "amount", "gift_or_crypto", "your_account", "dial_in", "transaction",
-            "access_request", "remote_session", "reward", "urgency", "warning")
+            "access_request", "remote_session", "archive_password", "reward", "urgency", "warning")
 CREDENTIAL_KINDS = ("mailbox_quota", "password_expiry", "account_threat", "account_verify", "verify_request",
                     "payment_update")
 TOPIC_NAMES = ("parcel_fee", "protection_expired", "document_share", "crypto_wallet", "points_expiring",
@@ -153,6 +155,7 @@ class Vocabulary:
     transaction: Lexicon
     access_request: Lexicon
     remote_session: Lexicon
+    archive_password: Lexicon
     reward: Lexicon
     urgency: Lexicon
     warning: Lexicon

@@ -10,6 +10,7 @@ from brandguard.addresses import parse_addresses
 from brandguard.checks._lexicon import FORWARD_SUBJECT
 from brandguard.content.model import Content
 from brandguard.content.names import compact
+from brandguard.content.sendername import own_name
 from brandguard.model import AuthResults, MessageContext, domain_of
 from brandguard.policy.catalogue import Catalogue
 from brandguard.policy.vocabulary import default_vocabulary
@@ -215,6 +216,9 @@ class Attribution:
     forwarded: frozenset[str] = frozenset()  # brands whose own domain is the From of a forwarded message
     is_forward: bool = False  # the subject says forward ("Fwd:") and a brand's own message is inside
     suspects: Mapping[str, Claim] = field(default_factory=_empty)  # claimed, not owned: strongest first
+    # the sender speaks as itself: its display name's own word is spelt by its (not free-mail) From domain, and it
+    # claims no brand as its identity ("OfficeWorld" <orders@officeworld-shop.example> selling a McAfee licence)
+    self_named: str = ""
 
     def suspected(self, min_level: str = "body") -> dict[str, Claim]:
         """The impersonation candidates claimed at `min_level` or stronger, strongest first."""
@@ -237,7 +241,21 @@ def attribute(ctx: MessageContext, auth: AuthResults, content: Content, catalogu
     fwd = _forwarded(content, catalogue)
     is_forward = bool(fwd) and bool(FORWARD_SUBJECT.match(content.subject))
     return Attribution(claims=MappingProxyType(claimed), authenticated=authenticated, owned=owned, forwarded=fwd,
-                       is_forward=is_forward, suspects=MappingProxyType(_suspects(claimed, owned, fwd, is_forward)))
+                       is_forward=is_forward, suspects=MappingProxyType(_suspects(claimed, owned, fwd, is_forward)),
+                       self_named=_self_named(content, catalogue, claimed))
+
+
+def _self_named(c: Content, cat: Catalogue, claimed: dict[str, Claim]) -> str:
+    """The sender's own name when it speaks as itself: a display name the From domain spells, no brand in it."""
+    if not c.from_domain or cat.is_freemail(c.from_domain) or cat.brands_for_domain(c.from_domain):
+        return ""
+    if any(claim.where in ("display_name", "from_address") for claim in claimed.values()):
+        return ""
+    # "Ledger Live" <support@ledgerliveupdate.com> spells its own name, which is the brand's: a look-alike
+    domain = compact(c.from_domain.replace(".", ""))
+    if any(len(token) >= 4 and token in domain for brand in claimed for token in cat.brands[brand].tokens):
+        return ""
+    return own_name(c.display_name, c.from_domain)
 
 
 def _suspects(claimed: dict[str, Claim], owned: frozenset[str], fwd: frozenset[str],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from brandguard.checks._brands import owned_brands, primary
+from brandguard.checks._brands import owned_brands, primary, senders_own_line
 from brandguard.checks._lexicon import near, vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
@@ -47,6 +47,8 @@ class CallbackLure(Check):
         for phone in c.phones:
             if (cat is not None and cat.phone_owners(phone.e164)) or v.dial_in.search(phone.context):
                 continue
+            if not cancel and not alert and senders_own_line(inp, phone):
+                continue  # "questions about your invoice? call us": a shop's own line under its own receipt
             ctx = phone.context
             pos = ctx.find(phone.raw)
             call = near(v.call, ctx, max(pos, 0), max(pos, 0) + len(phone.raw), params.window)

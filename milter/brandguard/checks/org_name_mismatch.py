@@ -1,26 +1,13 @@
 """org_name_mismatch: the display name speaks for an organisation the sending domain has nothing to do with."""
 from __future__ import annotations
 
-import re
-
 from brandguard.checks._brands import claims
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
 from brandguard.content.names import compact
+from brandguard.content.sendername import ROLE, org_words
 from brandguard.content.urls import org_domain
 from brandguard.model import Finding
-
-_ROLE = re.compile(
-    r"\b(support|service|services|team|security|billing|accounts?|customer|care|help\s*desk|helpdesk|notifications?|"
-    r"alerts?|department|admin|administrator|bank|banking|delivery|shipping|express|rewards|member|members|online|"
-    r"official|cent(?:er|re)|invoices?|payments?|webmail|mail\s*(?:admin|server)|verification|protection|renewal|"
-    r"subscriptions?|orders?|logistics|courier|post|tracking|wallet|exchange)\b",
-    re.I,
-)
-_GENERIC = {"your", "the", "our", "my", "dear", "customer", "client", "user", "email", "e-mail", "mail", "it", "and",
-            "for", "from", "no", "reply", "noreply", "do", "not", "team", "account", "info", "system", "service",
-            "support", "security", "online", "center", "centre", "billing", "help", "desk", "new", "important",
-            "notice", "notification", "alert", "update", "via", "on", "behalf", "of", "admin", "administrator"}
 
 
 @register
@@ -38,17 +25,16 @@ class OrgNameMismatch(Check):
             cl.level == "display_name" for cl in claims(inp).values()
         ):
             return []  # catalogue brands in the display name are the brand checks' business
-        role = _ROLE.search(name)
+        role = ROLE.search(name)
         if not role:
             return []
-        domain = compact(c.from_domain.replace(".", " "))
         org = compact(org_domain(c.from_domain).split(".")[0])
-        words = [w for w in re.findall(r"[^\W\d_][\w&'-]*", name) if w.lower() not in _GENERIC and not _ROLE.fullmatch(w)]
-        orgs = [w for w in words if len(w) >= 3 and w[0].isupper()]
+        orgs = org_words(name)
         if not orgs:
             if inp.catalogue is not None and inp.catalogue.is_freemail(c.from_domain) and len(name.split()) <= 4:
                 return [self.finding("role_only", None, f"\"{name}\" from free-mail {c.from_address}", "display_name")]
             return []
+        domain = compact(c.from_domain.replace(".", " "))
         for w in orgs:
             key = compact(w)
             if len(key) >= 3 and (key in domain or (len(org) >= 3 and org in compact(name))):

@@ -36,6 +36,8 @@ class PaymentLure(Check):
             return [self.finding("gift_card_or_crypto", brand, f"\"{gift.group()}\"", "body")]
         if brand is None or not v.your_account.search(text):
             return []  # unbranded receipts are ordinary mail; news about charges is not addressed to "your" plan
+        if inp.attribution.self_named and not v.cancel.search(text):
+            return []  # a shop's or a reseller's own invoice for the brand's product, no charge to undo
         for charge in v.charge.finditer(text):
             amount = near(v.amount, text, charge.start(), charge.end(), params.window)
             if amount:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from brandguard.checks._brands import brand_name, suspects
+from brandguard.checks._brands import brand_name, senders_own_line, suspects
 from brandguard.checks._lexicon import vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import register
@@ -29,13 +29,19 @@ class PhoneNotOfficial(Check):
         params = PhoneNotOfficialParams.of(params)
         c, cat = inp.content, inp.catalogue
         out = []
+        v = vocabulary(inp)
+        # a shop's or a reseller's own line under its receipt for the brand's product; the scam's story (a charge to
+        # cancel, a refund) keeps the number suspect whoever tells it
+        own_lines_ok = bool(inp.attribution.self_named) and not v.cancel.search(f"{c.subject}\n{c.text_of()}")
         for brand, claim in suspects(inp, "body").items():
             b = cat.brands[brand]
             for phone in c.phones:
                 if phone.e164 in b.phones or cat.phone_owners(phone.e164):
                     continue  # the brand's own number, or another brand's published number
-                if vocabulary(inp).dial_in.search(phone.context):
+                if v.dial_in.search(phone.context):
                     continue  # a meeting's dial-in number
+                if own_lines_ok and senders_own_line(inp, phone):
+                    continue
                 nearby = any(brand in hit.owners for hit in cat.find_names(phone.context))
                 if params.require_brand_context and not (claim.at_least("subject") or nearby):
                     continue

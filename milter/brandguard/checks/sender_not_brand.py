@@ -33,6 +33,8 @@ class SenderNotBrand(Check):
         c, cat = inp.content, inp.catalogue
         out = []
         for brand, claim in suspects(inp, params.min_level).items():
+            if claim.level == "subject" and inp.attribution.self_named:
+                continue  # "Invoice 20931: Microsoft 365 renewal" from a reseller naming itself: a product, no claim
             name = brand_name(inp, brand)
             in_brand = bool(c.from_domain) and brand in cat.sender_brands(c.from_domain)
             if not in_brand and c.from_domain and domain_is_brands(inp, c.from_domain, brand) and (

@@ -28,6 +28,29 @@ def test_phone_not_official(run, raw, expected):
     assert summary(run("phone_not_official", raw)) == expected
 
 
+SHOP = "OfficeWorld <orders@officeworld-shop.example>"
+RECEIPT = ("1 x McAfee Total Protection, 5 devices: $49.99, charged to your Visa.\nYour McAfee code is under Orders. "
+           "Questions about your order? Call us at 1-888-555-0170.\n\nOfficeWorld Customer Care")
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        pytest.param(mail(sender=SHOP, subject="Your order 448120", text=RECEIPT), set(), id="shop-own-line"),
+        pytest.param(mail(sender=SHOP, subject="Your order 448120",
+                          text=RECEIPT.replace("Questions about your order?", "Did not authorize this order?")),
+                     {("not_official", "mcafee")}, id="shop-line-with-a-charge-to-undo"),
+        pytest.param(mail(sender=SHOP, subject="Your order 448120",
+                          text=RECEIPT.replace("Call us at", "Call McAfee activation support at")),
+                     {("not_official", "mcafee")}, id="number-presented-as-the-brands"),
+        pytest.param(mail(sender="Billing Department <orders@officeworld-shop.example>", subject="Your order 448120",
+                          text=RECEIPT), {("not_official", "mcafee")}, id="sender-without-its-own-name"),
+    ],
+)
+def test_a_senders_own_line_is_not_the_brands(run, raw, expected):
+    assert summary(run("phone_not_official", raw)) == expected
+
+
 def test_phone_not_official_without_context_requirement(run):
     raw = mail(text="We use Norton at work.\n" + "x " * 400 + "\nCall our office: +1 808 555 0143")
     assert summary(run("phone_not_official", raw, require_brand_context=False)) == {("not_official", "norton")}

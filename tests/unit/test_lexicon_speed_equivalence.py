@@ -17,7 +17,7 @@ VOCAB = default_vocabulary()
 PATTERNS: dict[str, Prefiltered] = {
     name: lex.rx for name, lex in [*((n, getattr(VOCAB, n)) for n in ("call", "cancel", "charge", "amount",
                                    "gift_or_crypto", "your_account", "dial_in", "transaction", "access_request",
-                                   "remote_session",
+                                   "remote_session", "archive_password",
                                    "reward", "urgency", "warning", "remote_tools")),
                                    *VOCAB.credential.items(), *VOCAB.topics.items()]
 }

@@ -35,6 +35,8 @@ def brand_voice(text: str, phones: Sequence[Phone], v: Vocabulary) -> str | None
     return alert.group() if alert is not None else None
 
 
+# a reply's subject prefix (en, de, nl, sv/da/no, pt, it): a forward ("ENC:", "Fwd:") passes on somebody else's words
+_REPLY = re.compile(r"^\s*(?:re|aw|antw|sv|res|r)\s*(?:\[\d+\])?\s*:", re.I)
 _SYSTEM = frozenset({"postmaster", "mailer-daemon", "no-reply", "noreply", "do-not-reply", "donotreply"})
 
 
@@ -51,7 +53,11 @@ class FreemailBrandClaim(Check):
         if not c.from_domain or not cat.is_freemail(c.from_domain):
             return []
         text = f"{c.subject}\n{c.text_of()}"
-        voice = brand_voice(text, c.phones, vocabulary(inp))
+        # a reply in a thread (In-Reply-To or References) is a person writing back, not a brand's notice: people tell
+        # each other what a brand charged them; the content checks still read a hijacked thread's lure
+        replying = bool(_REPLY.match(c.subject)) and bool(
+            inp.ctx.header_values("In-Reply-To") or inp.ctx.header_values("References"))
+        voice = None if replying else brand_voice(text, c.phones, vocabulary(inp))
         local = c.from_address.split("@")[0]
         out = []
         for brand, claim in suspects(inp, "body").items():

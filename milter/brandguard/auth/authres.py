@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import authres
@@ -40,6 +41,19 @@ def _dom(text: str) -> str | None:
 
 def build_header(authserv_id: str, auth: AuthResults) -> str:
     """The Authentication-Results value (without the field name) stating `auth` under `authserv_id`."""
+    try:
+        return _memoised_header(authserv_id, auth)
+    except TypeError:  # a list somewhere in the facts (not how auth/ builds them): not hashable, so not memoised
+        return _header(authserv_id, auth)
+
+
+# a sender's mail repeats the same results all day, and authres builds and formats a dozen objects per call
+@lru_cache(maxsize=1024)
+def _memoised_header(authserv_id: str, auth: AuthResults) -> str:
+    return _header(authserv_id, auth)
+
+
+def _header(authserv_id: str, auth: AuthResults) -> str:
     results: list[object] = []  # authres result objects
     if auth.checked:
         results.append(authres.SPFAuthenticationResult(

@@ -10,6 +10,7 @@ from pydantic import Field
 from brandguard.checks._lexicon import near, vocabulary
 from brandguard.checks.base import Check, CheckInput, CheckParams
 from brandguard.checks.registry import get, register
+from brandguard.content import fastfind
 from brandguard.content.urls import host_of, in_domain, org_domain
 from brandguard.model import Finding, domain_of
 from brandguard.policy.vocabulary import Vocabulary
@@ -21,6 +22,8 @@ _FORWARD = re.compile(
     r"|begin forwarded message:|転送(?:された)?メッセージ", re.I)
 _QUOTED = re.compile(r"^[ \t]*>.*$|\"[^\"\n]{1,400}\"|“[^”]{1,400}”|«[^»]{1,400}»|„[^“”]{1,400}[“”]|「[^」]{1,400}」"
                      r"|『[^』]{1,400}』", re.M)
+# every alternative of _QUOTED needs one of these: `re` would try its alternation at each character of a text with none
+_QUOTE_MARKS = (">", '"', "“", "«", "„", "「", "『")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+|\n")
 _LIST_ADDRESS = re.compile(r"<(?:mailto:)?([^<>\s]+)>")
@@ -46,6 +49,8 @@ class _Text:
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
     chars = list(text)
     for a, b in spans:
         chars[a:b] = " " * (b - a)
@@ -67,12 +72,20 @@ def _units(text: str) -> Iterator[tuple[int, int]]:
         start = end
 
 
+def _forward_mark(text: str) -> re.Match[str] | None:
+    """_FORWARD.search(text); in ASCII text (where no 転送 can be) tried only where a '---' or 'begin ' starts."""
+    if text.isascii():
+        return next(fastfind.finditer(_FORWARD, fastfind.forward_mark_starts(text), text), None)
+    return _FORWARD.search(text)
+
+
 def _split(source: str, text: str, quoted_whole: bool, v: Vocabulary) -> _Text:
     if quoted_whole:
         blank = " " * len(text)
         return _Text(source, text, blank, blank)
-    mark = _FORWARD.search(text)
-    spans = [(m.start(), m.end()) for m in _QUOTED.finditer(text, 0, mark.start() if mark else len(text))]
+    mark = _forward_mark(text)
+    quoted = any(q in text for q in _QUOTE_MARKS)
+    spans = [(m.start(), m.end()) for m in _QUOTED.finditer(text, 0, mark.start() if mark else len(text))] if quoted else []
     own = _blank(text, spans + ([(mark.start(), len(text))] if mark else []))
     warned = [(a, b) for a, b in _units(own) if v.warning.search(own, a, b)]
     return _Text(source, text, own, _blank(own, warned))
@@ -92,7 +105,7 @@ def _texts(inp: CheckInput, v: Vocabulary, attached: bool) -> list[_Text]:
 
 
 def _forwarded(inp: CheckInput, texts: list[_Text]) -> bool:
-    return bool(inp.content.forwarded_from) or any(t.source == "body" and _FORWARD.search(t.text) for t in texts)
+    return bool(inp.content.forwarded_from) or any(t.source == "body" and _forward_mark(t.text) for t in texts)
 
 
 def _online(inp: CheckInput) -> bool:

@@ -25,6 +25,25 @@ def approx_size(value: object) -> int:
     return 32
 
 
+class _LastDigest:
+    """SHA-256 of a bytes object, remembered for the last object asked about: the cache key of an attachment and
+    its campaign indicator digest the same bytes (0.2 ms for a 370 KB PDF). Identity, not equality, decides."""
+
+    def __init__(self) -> None:
+        self._last: tuple[bytes, bytes] = (b"", hashlib.sha256(b"").digest())
+
+    def __call__(self, data: bytes) -> bytes:
+        last = self._last  # one read: another thread may replace it meanwhile, which costs a recomputation only
+        if last[0] is data:
+            return last[1]
+        digest = hashlib.sha256(data).digest()
+        self._last = (data, digest)
+        return digest
+
+
+sha256 = _LastDigest()
+
+
 class AttachmentCache:
     """Results of pure extractors by (kind, parameters, digest of the input), least recently used evicted first.
 
@@ -47,7 +66,7 @@ class AttachmentCache:
         limit = limit_mb * 1024 * 1024
         if limit <= 0:
             return compute()
-        key = (kind, params, hashlib.sha256(data).digest())
+        key = (kind, params, sha256(data))
         with self._lock:
             found = self._items.get(key)
             if found is not None:

@@ -1,7 +1,6 @@
 """extract(ctx, settings) -> Content: headers, visible texts, links and phone numbers of one message."""
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from email.message import Message
 
 from brandguard.addresses import parse_addresses
 from brandguard.content import documents, fastfind, htmltext, mailto, pdf, urls
-from brandguard.content.cache import CACHE
+from brandguard.content.cache import CACHE, sha256
 from brandguard.content.config import ContentSettings
 from brandguard.content.locked import locked_kind
 from brandguard.content.mimeparse import mime_of
@@ -268,7 +267,7 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard:
         if leaf.attachment:
             attachments.append(Attachment(leaf.filename, leaf.content_type, len(leaf.data), locked_kind(leaf.data)))
         if _binary(leaf):
-            binary_parts.append((hashlib.sha256(leaf.data).hexdigest(), leaf.filename or leaf.content_type))
+            binary_parts.append((sha256(leaf.data).hex(), leaf.filename or leaf.content_type))
     ocr_images = g.run("ocr", b.run_ocr, default=0)
     subject = normalise(subject_raw).text
     display_name = normalise(display).text

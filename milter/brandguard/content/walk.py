@@ -1,6 +1,7 @@
 """MIME walk with limits on parts, depth and bytes; yields decoded leaf parts and attached messages."""
 from __future__ import annotations
 
+import binascii
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,8 +96,33 @@ def _visit(part: Message, s: ContentSettings, w: Walk, depth: int, attached: boo
 
 def decoded_payload(part: Message) -> bytes | None:
     """The decoded bytes of a leaf part (base64, quoted-printable), its defects recorded on the part."""
+    clean = _clean_base64(part)
+    if clean is not None:
+        return clean
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else None
+
+
+def _clean_base64(part: Message) -> bytes | None:
+    """What get_payload(decode=True) returns for a base64 part with no defect to record, else None.
+
+    The stdlib joins the lines (splitlines and join: half a millisecond for a 500 KB attachment) and decodes
+    strictly; where that succeeds with whole quanta it records nothing, and deleting CR and LF in one
+    translate gives it the same bytes. Anything else (padding to fix, stray characters, non-ASCII) is left
+    to the stdlib, which records the defect.
+    """
+    if str(part.get("content-transfer-encoding", "")).lower() != "base64":
+        return None
+    payload = part.get_payload()
+    if not isinstance(payload, str) or not payload.isascii():
+        return None
+    joined = payload.encode("ascii").translate(None, b"\r\n")
+    if len(joined) % 4:
+        return None
+    try:
+        return binascii.a2b_base64(joined, strict_mode=True)
+    except binascii.Error:
+        return None
 
 
 def _from_of(msg: Message) -> str:

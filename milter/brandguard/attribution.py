@@ -151,7 +151,10 @@ def _claims(ctx: MessageContext, c: Content, cat: Catalogue) -> dict[str, Claim]
             signed = where not in ("display_name", "subject") and _signed(text, hit.start, hit.end)
             for brand in hit.owners:
                 found.setdefault(brand, []).append(("signature" if signed else where, hit.text))
-    local = compact(c.from_address.split("@")[0]) if "@" in c.from_address else ""
+    # a brand's own domain names its mailboxes as it likes: "msonlineservicesteam@microsoftonline.com" is Microsoft's,
+    # not a claim of Steam ("services" + "team")
+    own_domain = bool(c.from_domain) and bool(cat.brands_for_domain(c.from_domain)) and not cat.is_freemail(c.from_domain)
+    local = compact(c.from_address.split("@")[0]) if "@" in c.from_address and not own_domain else ""
     for brand_id in _local_brands(cat, local):
         found.setdefault(brand_id, []).append(("from_address", c.from_address))
     out = {}

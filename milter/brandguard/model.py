@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 
 class Action(str, Enum):  # noqa: UP042 - StrEnum would change str() and format() of members
@@ -72,8 +73,18 @@ class MessageContext:
     size: int = 0  # full size in bytes as received, even when body was truncated
 
     def header_values(self, name: str) -> list[str]:
-        lname = name.lower()
-        return [v for k, v in self.headers if k.lower() == lname]
+        return list(self._by_name.get(name.lower(), ()))
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[str]]:
+        # auth, attribution, the checks and the engine ask for headers by name some twenty times a message
+        out: dict[str, list[str]] = {}
+        for k, v in self.headers:
+            out.setdefault(k.lower(), []).append(v)
+        return out
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_by_name"}  # rebuilt where it is asked for
 
     def first_header(self, name: str) -> str | None:
         values = self.header_values(name)

@@ -13,7 +13,8 @@ from brandguard import cli
 from brandguard.policy.loader import load_policy
 from fixtures.policies import make_policy_dir
 
-TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+# a month ahead: a run that crosses midnight between import and the command still sets a future date
+LATER = (dt.date.today() + dt.timedelta(days=30)).isoformat()
 
 
 @pytest.fixture
@@ -49,11 +50,11 @@ def test_comments_quotes_and_hand_edits_are_kept(policy):
             '  # our MSP\n  - {sender_domain: [msp.example], brands: [microsoft], reason: "managed service provider"}\n')
     allow_file(policy).write_text(hand)
     assert allow(policy, "--sender-domain", "b.example", "--sender-domain", "a.example", "--reason", "partner",
-                 "--expires", TOMORROW) == 0
+                 "--expires", LATER) == 0
     text = allow_file(policy).read_text()
     assert text.startswith(hand)  # everything that was there, byte for byte
     assert "  - sender_domain: [a.example, b.example]\n    brands: all\n    reason: partner  # added" in text
-    assert f"    expires: {TOMORROW}\n" in text
+    assert f"    expires: {LATER}\n" in text
     assert len(load_policy(policy).spec.allow) == 2
 
 

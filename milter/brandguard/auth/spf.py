@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import threading
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 import spf as pyspf
@@ -137,6 +138,7 @@ def check_helo(resolver: Resolver, client_ip: str, helo: str, *, receiver: str =
     return check_host(resolver, client_ip, "", name, receiver=receiver, cache=cache)
 
 
+@lru_cache(maxsize=1024)  # the same few relays connect again and again
 def _client_ip(value: str) -> str | None:
     text = value.strip().strip("[]")
     if text.lower().startswith("ipv6:"):

@@ -206,6 +206,13 @@ class Prefiltered:
             char += 1
         return None
 
+    def possible(self, text: str) -> bool:
+        """False only when no search of any part of `text` can match: one scan for a caller with many parts."""
+        try:
+            return self.prefilter.search(text.encode("utf-8")) is not None
+        except UnicodeEncodeError:  # search falls back to `re` alone there
+            return True
+
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
         while (found := self.search(text, pos, endpos)) is not None:
             if found.end() == found.start():
@@ -240,6 +247,10 @@ class Lexicon:
         while found is not None and self._unless is not None and self._unless.match(text, found.start(), endpos):
             found = self.rx.search(text, found.start() + 1, endpos)
         return found
+
+    def possible(self, text: str) -> bool:
+        """False only when no search of any part of `text` can match (the loose copy has no context)."""
+        return self.rx is not None and self.rx.possible(text)
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
         if self._unless is None:

@@ -40,7 +40,9 @@ class RemoteAccessLure(Check):
         if found is None:
             ask = v.access_request.search(text)
             hosts = v.remote_tool_hosts
-            link = next((lk for lk in c.links if any(lk.host == h or lk.host.endswith("." + h) for h in hosts)), None)
+            # each link is tried on every tool site: only worth it beside a request to connect
+            link = next((lk for lk in c.links if any(lk.host == h or lk.host.endswith("." + h) for h in hosts)),
+                        None) if ask else None
             if ask and link is not None:
                 found = ("tool_download_link", f"link to {link.host} with \"{ask.group()}\"")
             elif ask and (brand or c.phones):

@@ -87,7 +87,8 @@ def _split(source: str, text: str, quoted_whole: bool, v: Vocabulary) -> _Text:
     quoted = any(q in text for q in _QUOTE_MARKS)
     spans = [(m.start(), m.end()) for m in _QUOTED.finditer(text, 0, mark.start() if mark else len(text))] if quoted else []
     own = _blank(text, spans + ([(mark.start(), len(text))] if mark else []))
-    warned = [(a, b) for a, b in _units(own) if v.warning.search(own, a, b)]
+    # one scan of the whole text says whether any paragraph can hold a warning: most mail has none
+    warned = [(a, b) for a, b in _units(own) if v.warning.search(own, a, b)] if v.warning.possible(own) else []
     return _Text(source, text, own, _blank(own, warned))
 
 

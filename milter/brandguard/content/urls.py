@@ -43,6 +43,7 @@ def host_of(url: str) -> str:
     return host.rstrip(".").lower()
 
 
+@lru_cache(maxsize=8192)  # every check asks again for the same few senders' and links' hosts
 def org_domain(host: str) -> str:
     """Registrable domain (public suffix + 1 label); the host itself for IPs and unknown suffixes."""
     host = host.lower().rstrip(".")
@@ -55,6 +56,7 @@ def org_domain(host: str) -> str:
     return priv or ".".join(host.split(".")[-2:])
 
 
+@lru_cache(maxsize=8192)
 def has_public_suffix(host: str) -> bool:
     """True when the host ends in a known public suffix (so 'notes.txt' is not a domain)."""
     try:
@@ -63,6 +65,7 @@ def has_public_suffix(host: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=8192)
 def has_known_tld(host: str) -> bool:
     """True when the last label is a top-level domain of the public suffix list ('mail.local' is not)."""
     try:

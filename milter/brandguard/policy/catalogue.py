@@ -172,7 +172,18 @@ class Catalogue:
 
     def is_freemail(self, domain: str) -> bool:
         d = domain.lower().rstrip(".")
-        return bool(d) and (d in self.freemail_exact or any(p.fullmatch(d) for p in self.freemail_patterns))
+        if not d or d in self.freemail_exact:
+            return bool(d)
+        if not self.freemail_patterns:
+            return False
+        # a message's few domains are asked about by many checks: each tried on the patterns once per load
+        memo: dict[str, bool] = self.derived("freemail_by_pattern", lambda _: {})
+        found = memo.get(d)
+        if found is None:
+            if len(memo) >= 50_000:
+                memo.clear()
+            found = memo[d] = any(p.fullmatch(d) for p in self.freemail_patterns)
+        return found
 
 
 def _lookup(index: Mapping[str, tuple[str, ...]], host: str) -> tuple[str, ...]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import cast
 
 from brandguard.addresses import parse_addresses
 from brandguard.checks.base import CheckParams
@@ -76,8 +78,11 @@ def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: l
     forced: list[tuple[Action, schema.Rule, Mode]] = []
     allowed_by_rule = False
     cap: Action | None = None  # set by a `cap:` rule: the most the score and the rules below it may lead to
+    by_check: dict[str, list[Finding]] = {}  # every rule's check conditions look findings up by check
+    for f in findings:
+        by_check.setdefault(f.check, []).append(f)
     for rule in spec.rules:
-        if not _sampled(rule, ctx) or not _holds(rule.when, facts, findings, score, policy):
+        if not _sampled(rule, ctx) or not _holds(rule.when, facts, by_check, score, policy):
             continue
         rmode = rule.mode or mode
         if rmode is Mode.ENFORCE:
@@ -149,9 +154,13 @@ def _threshold_action(score: float, t: schema.Thresholds) -> Action:
     return Action.ACCEPT
 
 
+_CONTROLS = bytes(range(32)) + b"\x7f"
+
+
 def _fill(text: str, brands: tuple[str, ...], hits: list[RuleHit]) -> str:
     out = text.replace("{brand}", ", ".join(brands) or "a brand").replace("{rules}", ",".join(h.id for h in hits))
-    return "".join(c for c in out if 32 <= ord(c) < 127)[:400]
+    # printable ASCII only (32-126): non-ASCII dropped by the codec, control characters and DEL by translate
+    return out.encode("ascii", "ignore").translate(None, _CONTROLS).decode("ascii")[:400]
 
 
 def _sampled(rule: schema.Rule, ctx: MessageContext) -> bool:
@@ -198,33 +207,45 @@ def _ip_in(addr: str, nets: list[str]) -> bool:
         ip = ipaddress.ip_address(addr)
     except ValueError:
         return False
-    return any(ip in ipaddress.ip_network(n, strict=False) for n in nets)
+    return any(ip in _network(n) for n in nets)
+
+
+@lru_cache(maxsize=1024)  # allow entries and rules name the same networks for every message
+def _network(net: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(net, strict=False)
 
 
 def _listify(v: str | list[str] | None) -> list[str]:
     return [v] if isinstance(v, str) else list(v or [])
 
 
-def _holds(cond: schema.Condition, facts: Facts, findings: list[Finding], score: float, policy: Policy) -> bool:
-    if isinstance(cond, schema.AllCond):
-        return all(_holds(c, facts, findings, score, policy) for c in cond.all)
-    if isinstance(cond, schema.AnyCond):
-        return any(_holds(c, facts, findings, score, policy) for c in cond.any)
-    if isinstance(cond, schema.NotCond):
-        return not _holds(cond.not_, facts, findings, score, policy)
-    if isinstance(cond, schema.CheckCond):
+_KINDS = (schema.AllCond, schema.AnyCond, schema.NotCond, schema.CheckCond, schema.ScoreCond, schema.HeaderCond,
+          schema.AuthCond)
+
+
+def _holds(cond: schema.Condition, facts: Facts, by_check: dict[str, list[Finding]], score: float,
+           policy: Policy) -> bool:
+    # isinstance is slow to say no for pydantic's (ABC) classes: the class picks the branch, isinstance confirms it
+    kind = type(cond) if type(cond) in _KINDS else next((k for k in _KINDS if isinstance(cond, k)), None)
+    if kind is schema.AllCond and isinstance(cond, schema.AllCond):
+        return all(_holds(c, facts, by_check, score, policy) for c in cond.all)
+    if kind is schema.AnyCond and isinstance(cond, schema.AnyCond):
+        return any(_holds(c, facts, by_check, score, policy) for c in cond.any)
+    if kind is schema.NotCond and isinstance(cond, schema.NotCond):
+        return not _holds(cond.not_, facts, by_check, score, policy)
+    if kind is schema.CheckCond and isinstance(cond, schema.CheckCond):
         outcomes = _listify(cond.outcome)
         return any(
-            f.check == cond.check and (not outcomes or f.outcome in outcomes) and (cond.brand is None or f.brand == cond.brand)
-            for f in findings
+            (not outcomes or f.outcome in outcomes) and (cond.brand is None or f.brand == cond.brand)
+            for f in by_check.get(cond.check, ())
         )
-    if isinstance(cond, schema.ScoreCond):
+    if kind is schema.ScoreCond and isinstance(cond, schema.ScoreCond):
         return score >= cond.score_at_least
-    if isinstance(cond, schema.HeaderCond):
+    if kind is schema.HeaderCond and isinstance(cond, schema.HeaderCond):
         return _header_holds(cond, facts.ctx, policy)
-    if isinstance(cond, schema.AuthCond):
+    if kind is schema.AuthCond and isinstance(cond, schema.AuthCond):
         return _auth_holds(cond, facts)
-    return _envelope_holds(cond, facts, policy)
+    return _envelope_holds(cast(schema.EnvelopeCond, cond), facts, policy)
 
 
 def _text(value: str) -> str:
@@ -246,10 +267,8 @@ def _header_holds(cond: schema.HeaderCond, ctx: MessageContext, policy: Policy) 
 def _auth_holds(cond: schema.AuthCond, facts: Facts) -> bool:
     auth = facts.auth
     if cond.method is not None:
-        results = {
-            "spf": [auth.spf.result], "dmarc": [auth.dmarc.result], "arc": [auth.arc.result],
-            "dkim": [s.result for s in auth.dkim] or ["none"],
-        }[cond.method]
+        results = ([s.result for s in auth.dkim] or ["none"]) if cond.method == "dkim" else [
+            {"spf": auth.spf.result, "dmarc": auth.dmarc.result, "arc": auth.arc.result}[cond.method]]
         if cond.result is not None and not set(results) & set(_listify(cond.result)):
             return False
     if cond.dmarc_policy is not None and auth.dmarc.disposition not in _listify(cond.dmarc_policy):

@@ -38,7 +38,11 @@ class Policy:
 
     @property
     def enabled_checks(self) -> list[str]:
-        return [n for n, p in self.check_params.items() if p.enabled]
+        return list(self._enabled)
+
+    @cached_property
+    def _enabled(self) -> tuple[str, ...]:  # asked for every message
+        return tuple(n for n, p in self.check_params.items() if p.enabled)
 
     @property
     def rule_ids(self) -> list[str]:

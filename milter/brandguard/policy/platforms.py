@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -153,11 +153,27 @@ class Platforms:
     """Every loaded platform."""
 
     entries: tuple[Platform, ...] = ()
+    _by_domain: dict[str, set[int]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # every message asks for its senders' platforms: one dict probe per label instead of every domain tried
+        index = self._by_domain
+        for i, p in enumerate(self.entries):
+            for d in p.domains:
+                index.setdefault(d.lower().rstrip("."), set()).add(i)
 
     def matching(self, hosts: Iterable[str]) -> tuple[Platform, ...]:
         """Platforms sending from any of `hosts` (a domain or a subdomain of one), in file order."""
-        wanted = [h.lower().rstrip(".") for h in hosts if h]
-        return tuple(p for p in self.entries if any(p.sends_from(h) for h in wanted))
+        index = self._by_domain
+        found: set[int] = set()
+        for h in hosts:
+            host = h.lower().rstrip(".") if h else ""
+            while host:  # the host, then what follows each of its dots: in_domain's own test
+                found |= index.get(host, set())
+                _, dot, host = host.partition(".")
+                if not dot:
+                    break
+        return tuple(self.entries[i] for i in sorted(found))
 
 
 def _rule(spec: FieldSpec) -> FieldRule:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import PhoneMetadata, PhoneNumberFormat, PhoneNumberMatch, PhoneNumberMatcher, PhoneNumberType
+from phonenumbers import PhoneNumberFormat, PhoneNumberMatch, PhoneNumberMatcher, PhoneNumberType
 
 from brandguard.content.model import Phone
+from brandguard.content.phonebounds import min_number_chars
 from brandguard.content.phoneregions import cued_regions
 
 _TYPES = {
@@ -76,6 +76,28 @@ def _deobfuscate(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(chars), spans
 
 
+# "call +1 808" / "555 0143 now": a number broken over two lines to dodge filters (and plain-text wrapping)
+_LINE_SPLIT = re.compile(r"(?<![\w+])(\+?\(?\d[\d().\- ]{0,14})[ \t]*\r?\n[ \t]*(\(?\d[\d().\- ]{1,16}\d)(?![\w])")
+_SPLIT_DIGITS = 9
+
+
+def _join_lines(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """Text with the line break inside a number that spans two lines made a space (same length), and the spans."""
+    if "\n" not in text:
+        return text, []
+    chars: list[str] | None = None
+    spans: list[tuple[int, int]] = []
+    for m in _LINE_SPLIT.finditer(text):
+        if len(_DIGIT.findall(m.group(1))) + len(_DIGIT.findall(m.group(2))) < _SPLIT_DIGITS:
+            continue
+        chars = chars if chars is not None else list(text)
+        for i in range(m.end(1), m.start(2)):
+            if chars[i] in "\r\n":
+                chars[i] = " "
+        spans.append((m.end(1), m.start(2)))  # the break itself: only a number across it was disguised
+    return ("".join(chars), spans) if chars is not None else (text, [])
+
+
 def digit_windows(text: str, need: int) -> list[tuple[int, int, int]]:
     """(lo, hi, digits) around each run of _RUN's characters holding at least `need` digits.
 
@@ -111,57 +133,6 @@ def has_digit(text: str) -> bool:
 
 def _in_run(c: str) -> bool:
     return c in _RUN_CHARS or c.isdecimal() or c.isspace()
-
-
-def _transform_digits(metadata: PhoneMetadata) -> int | None:
-    """Digits a region's national-prefix transform rule can add to a number (None: cannot tell).
-
-    The rule replaces the matched prefix; each group it copies comes from that prefix, so only its
-    literal digits are new.
-    """
-    rule = metadata.national_prefix_transform_rule or ""
-    refs = re.findall(r"\\(\d)", rule)
-    if len(refs) != len(set(refs)):
-        return None
-    return sum(c.isdigit() for c in re.sub(r"\\\d", "", rule))
-
-
-@lru_cache(maxsize=16)
-def min_number_chars(region: str | None) -> int:
-    """Fewest letters and digits a candidate needs to parse to a valid number with this default region.
-
-    Every digit of a parsed number's country code and national significant number comes from a digit
-    (any script, unicodedata.digit) or, for vanity numbers, a letter of the candidate, except the
-    literal digits of a national-prefix transform rule: applied once for the region of the country
-    code, and at most twice with the default region's metadata. is_valid_number needs a national
-    number of one of the region's general possible lengths. 0 (no gate) when the metadata is odd.
-    The first call per region loads every region's metadata (about 35 ms and 1.3 MB, once a process).
-    """
-    try:
-        own = PhoneMetadata.metadata_for_region(region.upper(), None) if region else None
-        own_t = _transform_digits(own) if own is not None else 0
-        if own_t is None:
-            return 0
-        bound = None
-        for cc, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
-            lengths = []
-            for r in regions:
-                md = (PhoneMetadata.metadata_for_nongeo_region(cc, None) if r == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
-                      else PhoneMetadata.metadata_for_region(r, None))
-                if md is None or not md.general_desc or not md.general_desc.possible_length:
-                    return 0
-                lengths.append(min(md.general_desc.possible_length))
-            main = PhoneMetadata.metadata_for_region_or_calling_code(cc, phonenumbers.region_code_for_country_code(cc))
-            main_t = _transform_digits(main) if main is not None else None
-            if main_t is None:
-                return 0
-            need = len(str(cc)) + min(lengths) - main_t - 2 * own_t
-            if own is not None and cc == own.country_code:  # no country code written: the region's own
-                need = min(need, min(lengths) - own_t)
-            bound = need if bound is None else min(bound, need)
-        return max(0, bound or 0)
-    except Exception:  # metadata of a future phonenumbers laid out differently: no gate
-        return 0
 
 
 class _Matcher(PhoneNumberMatcher):
@@ -205,7 +176,8 @@ class _Found:
             self.phones.append(Phone(
                 e164=e164,
                 type=_TYPES.get(phonenumbers.number_type(m.number), "unknown"),
-                raw=self.text[start:end],
+                # a number broken over lines is shown on one: evidence and log lines stay single lines
+                raw=" ".join(self.text[start:end].split()) if "\n" in self.text[start:end] else self.text[start:end],
                 where=self.where,
                 context=" ".join(self.text[lo:hi].split()),
                 obfuscated=self.styled_digits or any(s < end and start < e for s, e in self.rewritten),
@@ -225,7 +197,8 @@ def find_phones(text: str, where: str, region: str = "US", styled_digits: bool =
     if not has_digit(text):  # the matcher's candidates all hold a digit
         return []
     clear, spans = _deobfuscate(text)
-    found = _Found(text, where, spans, styled_digits)
+    clear, joined = _join_lines(clear)
+    found = _Found(text, where, spans + joined, styled_digits)
     try:
         for m in _Matcher(clear, region, leniency=phonenumbers.Leniency.VALID, max_tries=200):
             if not found.add(m):

@@ -65,3 +65,18 @@ def test_host_helpers():
     assert host_of("HTTP://Evil.Example.:80/x") == "evil.example"
     assert in_domain("a.norton.com", "norton.com") and not in_domain("evilnorton.com", "norton.com")
     assert has_public_suffix("paypal.com") and not has_public_suffix("readme.txt")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("To cancel call +1 808\n555 0143 today.", ["+18085550143"], id="country-code-and-area-then-line"),
+        pytest.param("call 1-808-555-\n0143 now", ["+18085550143"], id="broken-after-a-dash"),
+        pytest.param("Invoice 2026\n555 items", [], id="a-year-and-a-count"),
+        pytest.param("Order 12345\n67890 shipped", [], id="two-ids-make-no-valid-number"),
+    ],
+)
+def test_number_split_across_lines(text, expected):
+    phones = find_phones(text, "body", "US")
+    assert [p.e164 for p in phones] == expected
+    assert all(p.obfuscated for p in phones)

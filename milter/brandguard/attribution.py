@@ -69,12 +69,15 @@ def _surname(text: str, start: int, end: int, given_names: frozenset[str]) -> bo
     return m is not None and m.group(1) in given_names
 
 
+_MAILBOX = re.compile(r"[\w.+'-]*@[\w-]+(?:\.[\w-]+)+")
+
+
 def _in_address(text: str, start: int, end: int) -> bool:
     # an address is one short word: look 100 characters each way, not to the ends of a megabyte of text
     a, b = max(0, start - 100), min(len(text), end + 100)
     lo = max(text.rfind(" ", a, start), text.rfind("\n", a, start), text.rfind("<", a, start), a - 1)
     hi = min((i for i in (text.find(" ", end, b), text.find("\n", end, b), text.find(">", end, b)) if i != -1), default=b)
-    return "@" in text[lo + 1:hi]
+    return bool(_MAILBOX.search(text, lo + 1, hi))  # "P@yPal" is a disguised name, no mailbox
 
 
 _REPLY = re.compile(r"^\s*(?:re|aw|sv|antw|fwd?|wg|tr|rv|enc)\s*(?:\[\d+\])?\s*:", re.I)

@@ -28,7 +28,7 @@ _CONFUSABLES = {
     # Armenian, Latin extensions, symbols
     "օ": "o", "ս": "u", "ց": "g", "հ": "h", "ո": "n", "ı": "l", "ſ": "s", "ɑ": "a", "ℓ": "l", "ɩ": "l",
     "ǀ": "l", "|": "l", "ɪ": "l", "ᴏ": "o", "ᴄ": "c", "ᴠ": "v", "ᴡ": "w", "ᴢ": "z", "ʏ": "y",
-    "0": "o", "1": "l", "i": "l",
+    "0": "o", "1": "l", "i": "l", "@": "a", "$": "s",
 }
 _SKELETON_TABLE = str.maketrans(_CONFUSABLES)
 # Capitals whose lower case no longer looks Latin: Greek Μ Ν Η Υ Ζ read as M N H Y Z, but μ ν η υ ζ do not.

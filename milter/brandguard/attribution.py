@@ -235,6 +235,17 @@ class Attribution:
         """The one brand a lure is attributed to: strongest claim, then most mentions."""
         return next(iter(self.suspects), None)
 
+    def summary(self) -> str:
+        """One line for `scan --explain` and the JSON record: who is claimed where, who sent it."""
+        parts = ["claimed " + (", ".join(f"{b} ({c.where})" for b, c in self.claims.items()) or "-")]
+        if self.owned:
+            parts.append("sender is " + ", ".join(sorted(self.owned)))
+        if self.forwarded:
+            parts.append("forwards a message of " + ", ".join(sorted(self.forwarded)))
+        if self.self_named:
+            parts.append(f'sender speaks as itself ("{self.self_named}")')
+        return "; ".join(parts)
+
 
 EMPTY = Attribution()
 

@@ -45,6 +45,7 @@ class Outcome:
     seconds: float = 0.0
     policy_hash: str = ""
     campaign: CampaignEvents = field(default_factory=CampaignEvents)  # for the milter process's metrics
+    attribution: str = ""  # Attribution.summary(): what `scan --explain` shows of the attribution stage
 
 
 class Pipeline:
@@ -68,6 +69,7 @@ class Pipeline:
         stages: dict[str, float] = {}
         guard = Guard(ctx.envelope.queue_id)
         events = CampaignEvents()
+        attribution = EMPTY
         try:
             auth = self._timed(stages, "auth", self._authenticate, ctx, guard)
             self._check_budget(deadline, "auth")
@@ -78,7 +80,6 @@ class Pipeline:
             if any(c.needs_content for c in enabled):
                 content = self._timed(stages, "content", self._content, ctx, guard, mime)
                 self._check_budget(deadline, "content")
-            attribution = EMPTY
             if any(c.needs_content for c in enabled):
                 attribution = self._timed(stages, "attribution", self._attribute, ctx, auth, content, policy, guard)
             facts = NOTHING
@@ -106,7 +107,7 @@ class Pipeline:
             self.metrics.record_auth(auth)
             self.metrics.record_verdict(verdict, seconds, stages)
             self.metrics.record_campaign(events)
-        return Outcome(verdict, plan, auth, stages, seconds, policy.hash, events)
+        return Outcome(verdict, plan, auth, stages, seconds, policy.hash, events, attribution.summary())
 
     def _timed(self, stages: dict[str, float], name: str, fn: Callable[..., T], *args: object) -> T:
         t = self.clock()

@@ -50,6 +50,7 @@ def outcome_record(name: str, outcome: Outcome) -> dict[str, object]:
                  "dmarc": outcome.auth.dmarc.result, "arc": outcome.auth.arc.result},
         "reply": f"{v.reply.code} {v.reply.xcode} {v.reply.text}" if v.reply else None,
         "degraded": list(v.degraded),
+        "attribution": outcome.attribution,
         "ms": round(outcome.seconds * 1000, 2),
     }
 
@@ -61,6 +62,8 @@ def explain(name: str, outcome: Outcome, weights: dict[str, float]) -> str:
     a = outcome.auth
     lines.append(f"  auth: spf={a.spf.result} dkim={','.join(s.result for s in a.dkim) or 'none'} "
                  f"dmarc={a.dmarc.result} arc={a.arc.result}")
+    if outcome.attribution:
+        lines.append(f"  attribution: {outcome.attribution}")
     for f in v.findings:
         brand = f" [{f.brand}]" if f.brand else ""
         lines.append(f"  finding {f.check}/{f.outcome}{brand} in {f.where or '-'}: {f.evidence}")

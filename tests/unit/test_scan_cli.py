@@ -45,6 +45,18 @@ def test_explain_prints_findings_and_rules(tmp_path, scan):
     assert "rule test-tag: +0 -> tag (enforce)" in proc.stdout
 
 
+def test_explain_and_json_say_who_is_claimed_and_who_sent_it():
+    shop = ROOT / "tests" / "golden" / "ham-retailer-receipt-mcafee-licence.eml"
+    run = [sys.executable, "-m", "brandguard", "scan"]
+    env = {"PYTHONPATH": str(ROOT / "milter")}
+    explained = subprocess.run([*run, "--explain", str(shop)], capture_output=True, text=True, env=env, timeout=120)
+    assert 'attribution: claimed mcafee (body)' in explained.stdout
+    assert 'sender speaks as itself ("OfficeWorld")' in explained.stdout
+    record = json.loads(subprocess.run([*run, "--json", str(shop)], capture_output=True, text=True, env=env,
+                                       timeout=120).stdout)
+    assert record["attribution"].startswith("claimed mcafee (body)")
+
+
 def test_an_internal_error_yields_a_record_and_the_batch_goes_on(tmp_path, e2e_policy, monkeypatch, capsys):
     from brandguard import scan as scan_module
     from brandguard.cli import main

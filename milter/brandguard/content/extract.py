@@ -188,6 +188,19 @@ def analyse_text(source: str, raw: str, s: ContentSettings) -> Analysed:
                     tuple(find_phones(text, source, s.phone_region, styled_digits, s.phone_regions)))
 
 
+_REPORTERS = frozenset({"mailer-daemon", "postmaster"})
+
+
+def _returned_to(ctx: MessageContext, sender: str, tree: Message) -> frozenset[str]:
+    """The addressees of a delivery report (a multipart/report or mail from MAILER-DAEMON / postmaster): the
+    message it returns to them is their own; empty for any other mail."""
+    report = tree.get_content_type() == "multipart/report" or sender.split("@")[0].lower() in _REPORTERS
+    if not report:
+        return frozenset()
+    to = [a.lower() for _, a in parse_addresses([decode_header_value(v) for v in ctx.header_values("To")]) if a]
+    return frozenset([r.lower() for r in ctx.envelope.rcpts] + to)
+
+
 _ANGLE = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>")
 
 
@@ -256,7 +269,7 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard:
     head = normalise(display + "\n" + subject_raw)  # counts invisible characters in headers too
     b.zero_width, b.bidi, b.styled = head.zero_width, head.bidi, head.styled
     tree = mime if mime is not None else mime_of(ctx)
-    w = g.run("mime", walk, tree, s, default=Walk(defects=["mime_error"]))
+    w = g.run("mime", walk, tree, s, _returned_to(ctx, address, tree), default=Walk(defects=["mime_error"]))
     b.defects.extend(w.defects)
     attachments = []
     binary_parts = []

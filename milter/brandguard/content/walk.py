@@ -31,11 +31,16 @@ class Walk:
     defects: list[str] = field(default_factory=list)
     parts: int = 0
     scanned: int = 0
+    # a delivery report's addressees: their own returned message is their words, not the report's (left unread)
+    returned_to: frozenset[str] = frozenset()
+    returned: int = 0
 
 
-def walk(msg: Message, settings: ContentSettings) -> Walk:
-    """Visit the MIME tree depth-first within the configured limits; never raises on malformed MIME."""
-    w = Walk()
+def walk(msg: Message, settings: ContentSettings, returned_to: frozenset[str] = frozenset()) -> Walk:
+    """Visit the MIME tree depth-first within the configured limits; never raises on malformed MIME.
+
+    `returned_to`: for a delivery report, its addressees, whose own attached messages are not read."""
+    w = Walk(returned_to=returned_to)
     _visit(msg, settings, w, depth=0, attached=False)
     for d in getattr(msg, "defects", []):
         w.defects.append(type(d).__name__)
@@ -61,7 +66,11 @@ def _visit(part: Message, s: ContentSettings, w: Walk, depth: int, attached: boo
         if ctype == "message/rfc822":
             for inner in children:
                 # the stdlib parses an attached message's From lazily and raises on garbage there
-                w.attached_from.append(str(_param(functools.partial(_from_of, inner), "")))
+                sender = str(_param(functools.partial(_from_of, inner), ""))
+                if w.returned_to and _mailbox(sender) in w.returned_to:
+                    w.returned += 1  # the reader's own mail, bounced back to them
+                    continue
+                w.attached_from.append(sender)
                 _visit(inner, s, w, depth + 1, attached=True)
             return
         if ctype == "multipart/alternative" and any(c.get_content_type() == "text/html" for c in children):
@@ -127,6 +136,12 @@ def _clean_base64(part: Message) -> bytes | None:
 
 def _from_of(msg: Message) -> str:
     return str(msg.get("From", ""))
+
+
+def _mailbox(value: str) -> str:
+    """The lower-case address of a From value ("Pat <pat@example.net>" or a bare address)."""
+    lt, gt = value.rfind("<"), value.rfind(">")
+    return (value[lt + 1:gt] if 0 <= lt < gt else value).strip().lower()
 
 
 def _param(getter: Callable[[], str | None], default: str) -> str:

@@ -185,3 +185,29 @@ def test_broken_rfc2231_parameters_leave_the_part_readable():
            b"filename*=\r\n\r\nNorton renewal\r\n")
     c = extract(context_from_bytes(raw), NO_OCR)
     assert "Norton renewal" in c.text_of()
+
+
+def _bounce(inner_from: str, outer_from: str = "Mail Delivery System <MAILER-DAEMON@mx.example.net>") -> bytes:
+    outer = EmailMessage()
+    outer["From"], outer["To"], outer["Subject"] = outer_from, "Pat <pat@example.net>", "Undelivered Mail"
+    outer.set_content("Your message could not be delivered to bob@gone.example: 550 5.1.1 user unknown")
+    inner = EmailMessage()
+    inner["From"], inner["To"], inner["Subject"] = inner_from, "bob@gone.example", "Re: licences"
+    inner.set_content("Our Microsoft 365 renewal was charged $264.00; call me at (512) 555-0100.")
+    outer.add_attachment(inner)
+    return bytes(outer)
+
+
+@pytest.mark.parametrize(
+    "raw, read",
+    [
+        pytest.param(_bounce("Pat <pat@example.net>"), False, id="own-message-returned-by-a-bounce"),
+        pytest.param(_bounce("Billing <billing@renewals.example>"), True, id="someone-elses-message-in-a-bounce"),
+        pytest.param(_bounce("Pat <pat@example.net>", outer_from="Pat <pat@example.net>"), True,
+                     id="own-message-attached-to-a-mail-that-is-no-bounce"),
+    ],
+)
+def test_a_bounce_does_not_read_the_readers_own_returned_message(raw, read):
+    c = extract(context_from_bytes(raw), ContentSettings(ocr={"enabled": False}))
+    assert ("charged $264.00" in c.text_of()) is read
+    assert bool(c.phones) is read

@@ -4,13 +4,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from email.header import decode_header, make_header
 from email.message import Message
 
 from brandguard.addresses import parse_addresses
-from brandguard.content import documents, fastfind, htmltext, mailto, pdf, urls
+from brandguard.content import documents, htmltext, mailto, pdf, urls
 from brandguard.content.cache import CACHE, sha256
 from brandguard.content.config import ContentSettings
+from brandguard.content.forwarded import NOT_FORWARDED, decode_header_value, forwarded_senders, returned_to
 from brandguard.content.locked import locked_kind
 from brandguard.content.mimeparse import mime_of
 from brandguard.content.model import Attachment, Content, Counters, Link, MailLink, Phone, TextPart
@@ -22,23 +22,8 @@ from brandguard.content.walk import Leaf, Walk, decode_text, walk
 from brandguard.isolation import Guard
 from brandguard.model import MessageContext, domain_of
 
-_FORWARD_MARK = re.compile(
-    r"(-{3,}\s*(forwarded message|original message|mensagem encaminhada|weitergeleitete nachricht)\s*-{3,}"
-    r"|begin forwarded message:)", re.I)
-_FORWARD_FROM = re.compile(r"^[>*\s]*(?:from|de|von|van|da|fr[åa])\s*:\s*\*?\s*(.+)$", re.I | re.M)
-# "Fw: ..." / "ENC: ..." whose body opens with the quoted headers ("De: ... Enviado: ... Assunto: ...")
-_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|wg|tr|rv|enc|doorst)\s*:", re.I)
-_FORWARD_HEAD = 3000
 _HEADER_CHARS = 2000  # characters of a display name or subject analysed
 _IMAGE_EXT = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".bmp", ".webp")
-
-
-def decode_header_value(value: str) -> str:
-    """RFC 2047-decoded header text; the raw value when it cannot be decoded."""
-    try:
-        return str(make_header(decode_header(value)))
-    except Exception:
-        return value
 
 
 class _Builder:
@@ -188,19 +173,6 @@ def analyse_text(source: str, raw: str, s: ContentSettings) -> Analysed:
                     tuple(find_phones(text, source, s.phone_region, styled_digits, s.phone_regions)))
 
 
-_REPORTERS = frozenset({"mailer-daemon", "postmaster"})
-
-
-def _returned_to(ctx: MessageContext, sender: str, tree: Message) -> frozenset[str]:
-    """The addressees of a delivery report (a multipart/report or mail from MAILER-DAEMON / postmaster): the
-    message it returns to them is their own; empty for any other mail."""
-    report = tree.get_content_type() == "multipart/report" or sender.split("@")[0].lower() in _REPORTERS
-    if not report:
-        return frozenset()
-    to = [a.lower() for _, a in parse_addresses([decode_header_value(v) for v in ctx.header_values("To")]) if a]
-    return frozenset([r.lower() for r in ctx.envelope.rcpts] + to)
-
-
 _ANGLE = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>")
 
 
@@ -223,26 +195,6 @@ def _address(ctx: MessageContext, name: str) -> tuple[str, str]:
         if "@" in addr:
             return display, addr
     return value, ""
-
-
-_Forwarded = tuple[tuple[str, ...], tuple[str, ...]]  # (addresses, display names)
-_NOT_FORWARDED: _Forwarded = ((), ())
-
-
-def _forwarded(body: str, attached: list[str], subject: str) -> _Forwarded:
-    """(addresses, display names) of the senders of forwarded or attached messages."""
-    found = [pairs[0] for a in attached if a and (pairs := parse_addresses([decode_header_value(a)]))]
-    mark = next(fastfind.finditer(_FORWARD_MARK, fastfind.forward_mark_starts(body), body), None)
-    start = mark.end() if mark else 0 if _FORWARD_SUBJECT.match(subject) else -1
-    if start >= 0:
-        for m in _FORWARD_FROM.finditer(body, start, start + _FORWARD_HEAD if not mark else len(body)):
-            addr = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", m.group(1))
-            if addr:
-                # "McAfee Department <x@y.example> Enviado: ..." : the name is what precedes the address
-                name = m.group(1)[: addr.start()].strip(" \t\"'<[(:*")
-                found.append((name[:100], addr.group()))
-    pairs = [(n, a.lower()) for n, a in found if "@" in a]
-    return tuple(dict.fromkeys(a for _, a in pairs)), tuple(dict.fromkeys(n for n, _ in pairs if n))
 
 
 MIN_BINARY_PART = 1024  # bytes: spacer GIFs and signature icons are everywhere
@@ -269,7 +221,7 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard:
     head = normalise(display + "\n" + subject_raw)  # counts invisible characters in headers too
     b.zero_width, b.bidi, b.styled = head.zero_width, head.bidi, head.styled
     tree = mime if mime is not None else mime_of(ctx)
-    w = g.run("mime", walk, tree, s, _returned_to(ctx, address, tree), default=Walk(defects=["mime_error"]))
+    w = g.run("mime", walk, tree, s, returned_to(ctx, address, tree), default=Walk(defects=["mime_error"]))
     b.defects.extend(w.defects)
     attachments = []
     binary_parts = []
@@ -291,7 +243,7 @@ def extract(ctx: MessageContext, settings: ContentSettings | None = None, guard:
     reply_to = tuple(a.lower() for _, a in parse_addresses([decode_header_value(v) for v in ctx.header_values("Reply-To")]) if a)
     return_path = ctx.envelope.mail_from or (ctx.first_header("Return-Path") or "")
     body = "\n\n".join(t.text for t in b.texts if t.source == "body")
-    forwarded = g.run("forwarded", _forwarded, body, w.attached_from, subject, default=_NOT_FORWARDED)
+    forwarded = g.run("forwarded", forwarded_senders, body, w.attached_from, subject, default=NOT_FORWARDED)
     return Content(
         display_name=display_name,
         from_address=address.lower(),

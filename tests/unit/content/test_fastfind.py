@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from brandguard.content import fastfind, phones, urls
-from brandguard.content.extract import _FORWARD_MARK
+from brandguard.content.forwarded import _FORWARD_MARK
 
 FAST = settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 # the characters the patterns care about, and some their case-insensitive or Unicode classes stretch to

@@ -237,14 +237,11 @@ class Attribution:
 
     def summary(self) -> str:
         """One line for `scan --explain` and the JSON record: who is claimed where, who sent it."""
-        parts = ["claimed " + (", ".join(f"{b} ({c.where})" for b, c in self.claims.items()) or "-")]
-        if self.owned:
-            parts.append("sender is " + ", ".join(sorted(self.owned)))
-        if self.forwarded:
-            parts.append("forwards a message of " + ", ".join(sorted(self.forwarded)))
-        if self.self_named:
-            parts.append(f'sender speaks as itself ("{self.self_named}")')
-        return "; ".join(parts)
+        parts = ["claimed " + (", ".join(f"{b} ({c.where})" for b, c in self.claims.items()) or "-"),
+                 self.owned and "sender is " + ", ".join(sorted(self.owned)),
+                 self.forwarded and "forwards a message of " + ", ".join(sorted(self.forwarded)),
+                 self.self_named and f'sender speaks as itself ("{self.self_named}")']
+        return "; ".join(p for p in parts if p)
 
 
 EMPTY = Attribution()

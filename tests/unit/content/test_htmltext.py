@@ -57,7 +57,6 @@ def test_text_past_the_tag_limit_is_still_read(monkeypatch):
     from brandguard.content import htmltext
 
     monkeypatch.setattr(htmltext, "MAX_TAGS", 100)
-    monkeypatch.setattr(htmltext, "_CHUNK", 64)
     out = render("<b>x</b>" * 500 + "<p>Call Norton at 1-888-555-0142 &amp; renew</p>")
     assert out.truncated and "Call Norton at 1-888-555-0142 & renew" in out.visible
 

@@ -1,11 +1,8 @@
-"""walk's base64 decoding and htmltext's renderer shortcuts give what the stdlib paths give."""
+"""walk's base64 decoding and htmltext's style cache give what the uncached paths give."""
 from __future__ import annotations
 
-import _markupbase
 import base64
-import inspect
 import random
-from html import parser as html_parser
 
 import pytest
 
@@ -57,14 +54,6 @@ def test_non_base64_and_non_str_payloads_fall_back():
     assert decoded_payload(leaf) == leaf.get_payload(decode=True)
 
 
-def test_nothing_reads_the_parser_position():
-    """The renderer drops html.parser's line/column bookkeeping: valid while the parser never reads it."""
-    for module in (html_parser, _markupbase):
-        source = inspect.getsource(module)
-        assert "getpos()" not in source.replace("def getpos(self)", "")
-        assert source.count("self.lineno") == (4 if module is _markupbase else 0)  # reset, getpos, updatepos
-
-
 HTML = [
     "<p style='color:#fff'>hidden</p><p style='color:#333'>seen</p>",
     "<div style='display:none'>x</div><span style=\"font-size:0\">y</span><font size=0>z</font>",
@@ -77,11 +66,10 @@ HTML = [
 ]
 
 
-def test_render_same_with_stdlib_bookkeeping_and_uncached_styles(monkeypatch):
+def test_render_same_with_uncached_styles(monkeypatch):
     rng = random.Random(4)
     docs = HTML + ["".join(rng.choice(HTML) for _ in range(rng.randint(1, 8))) for _ in range(200)]
     docs += [d[: rng.randint(0, len(d))] for d in docs[:100]]
     fast = [htmltext.render(d) for d in docs]
-    monkeypatch.setattr(htmltext._Renderer, "updatepos", _markupbase.ParserBase.updatepos)
-    monkeypatch.setattr(htmltext, "_style", htmltext._style.__wrapped__)
+    monkeypatch.setattr(htmltext, "_css", htmltext._css.__wrapped__)
     assert fast == [htmltext.render(d) for d in docs]

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 MIN_TEXT = 200  # characters: TLSH needs some, and a two-line note is too common to fingerprint
 MAX_TEXT = 200_000
-_DIGITS = str.maketrans("123456789", "000000000")  # ASCII digits; other scripts' digits rarely vary in a template
+# ASCII digits; other scripts' digits rarely vary in a template. A bytes table on the UTF-8 text: str.translate
+# looks each character up in a dict, and no byte of a multi-byte UTF-8 sequence is an ASCII digit.
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 
 
 class _Collector:
@@ -120,10 +122,10 @@ def fingerprint(text: str) -> str:
     Digits are folded because a campaign's variants differ in exactly those: amounts, order and invoice numbers.
     """
     # str methods, not regular expressions: this runs on every message's whole text
-    folded = " ".join(text[:MAX_TEXT * 2].split()).lower().translate(_DIGITS)[:MAX_TEXT]
+    folded = " ".join(text[:MAX_TEXT * 2].split()).lower()[:MAX_TEXT]
     if len(folded) < MIN_TEXT:
         return ""
-    digest = str(tlsh.hash(folded.encode("utf-8", "replace")))
+    digest = str(tlsh.hash(folded.encode("utf-8", "replace").translate(_DIGITS)))
     return "" if not digest or digest == "TNULL" else digest
 
 

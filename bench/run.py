@@ -47,9 +47,12 @@ from infra import BenchError, Brandguard, Listener, MultiMilter, Rspamd, Trivial
 ROOT = infra.ROOT
 BUILD = ROOT / "build"
 PHASES = ("throughput", "multicore", "capacity", "scan", "profile", "long")
+# issue 17's targets (its "÷ Postfix alone >= 0.75" is withdrawn: on two cores shared with the MTA it bounds
+# any pymilter, so that row is shown without a target)
 TARGETS = {
-    "bg_vs_postfix": 0.75,
     "bg_vs_rspamd": 1.2,
+    "cpu_vs_rspamd": 0.8,  # brandguard CPU per message / rspamd's, at most
+    "capacity_vs_trivial": 0.18,  # milter capacity without Postfix, brandguard-ap2 / the trivial pymilter
     "scan_vs_sa": 20.0,
     "cores_1_to_2": 1.7,
     "rss_mb": 150.0,
@@ -142,6 +145,11 @@ class Bench:
             self.milters["brandguard-x2-randmap"] = MultiMilter("brandguard-x2-randmap", [bg, bg2])
             self.listeners.append(Listener("randmap", infra.free_port(), bg.postfix_socket,
                                            f"randmap:{{{bg.postfix_socket}, {bg2.postfix_socket}}}"))
+        if "brandguard-ref" in configs:
+            # the same daemon and policy from another source tree (before/after in one run: --reference)
+            bg = self.milters["brandguard-ref"] = Brandguard(self.work, "bgref", pol, dns, extra=self.bg_extra,
+                                                             env={"PYTHONPATH": str(Path(a.reference) / "milter")})
+            self.listeners.append(Listener("ref", infra.free_port(), bg.postfix_socket))
         if "brandguard-ap2" in configs:
             bg = self.milters["brandguard-ap2"] = Brandguard(self.work, "bgap2", pol, dns, processes=2, extra=self.bg_extra)
             self.listeners.append(Listener("ap2", infra.free_port(), bg.postfix_socket))
@@ -173,7 +181,7 @@ class Bench:
 
     def listener_for(self, config: str) -> Listener:
         name = {"brandguard-cold": "brandguard", "brandguard-x2-randmap": "randmap", "brandguard-ap2": "ap2",
-                "brandguard-tcp": "tcp"}.get(config, config)
+                "brandguard-tcp": "tcp", "brandguard-ref": "ref"}.get(config, config)
         return next(ls for ls in self.listeners if ls.name == name)
 
     def milter_for(self, config: str) -> infra.Milter | None:
@@ -302,7 +310,7 @@ class Bench:
 
         scripts = miltercap.weighted(self.mix.types, rcpt=messages.RCPT, helo=messages.HELO)
         out: dict = {}
-        for config in ("trivial", "brandguard", "brandguard-ap2"):
+        for config in ("trivial", "brandguard", "brandguard-ref", "brandguard-ap2"):
             milter = self.milters.get(config)
             if milter is None:
                 continue
@@ -319,9 +327,12 @@ class Bench:
             out[config] = {"rate": statistics.median(r["rate"] for r in runs), "rates": [round(r["rate"], 1) for r in runs],
                            "milter_cpu_ms_per_msg": statistics.median(r["milter_cpu_ms_per_msg"] for r in runs),
                            "client_cpu_ms_per_msg": statistics.median(r["client_cpu_ms_per_msg"] for r in runs)}
-        one = out.get("brandguard")
+        one, trivial = out.get("brandguard"), out.get("trivial")
         if one and out.get("brandguard-ap2"):
             out["cores_1_to_2"] = out["brandguard-ap2"]["rate"] / one["rate"]
+        for config in ("brandguard", "brandguard-ap2", "brandguard-ref"):
+            if trivial and out.get(config):
+                out[f"{config}_vs_trivial"] = out[config]["rate"] / trivial["rate"]
         return out
 
     def profile(self, seconds_hint: int) -> dict:
@@ -435,7 +446,8 @@ def median_of(results: list[dict], config: str, key: str):
 
 # processes whose CPU one configuration can use at most (one GIL per Python process): the milter process and
 # its analysis processes (the spawner idles)
-PROCESSES = {"trivial": 1, "brandguard": 2, "brandguard-cold": 2, "brandguard-tcp": 2, "brandguard-ap2": 3,
+PROCESSES = {"trivial": 1, "brandguard": 2, "brandguard-cold": 2, "brandguard-tcp": 2, "brandguard-ref": 2,
+             "brandguard-ap2": 3,
              "brandguard-x2-randmap": 4, "rspamd": 2}
 
 
@@ -482,8 +494,20 @@ def summarise(bench: Bench, configs: list[str], prof: dict, scan: dict, long: di
              # 1 -> 2 analysis processes, and two daemons behind Postfix's randmap for comparison
              "cores_ap2": ("brandguard-ap2", "brandguard"), "cores_randmap": ("brandguard-x2-randmap", "brandguard"),
              # the deployment a 2-core machine gets (`auto`; rspamd, too, runs a proxy and a worker process)
-             "ap2_vs_postfix": ("brandguard-ap2", "postfix"), "ap2_vs_rspamd": ("brandguard-ap2", "rspamd")}
+             "ap2_vs_postfix": ("brandguard-ap2", "postfix"), "ap2_vs_rspamd": ("brandguard-ap2", "rspamd"),
+             "bg_vs_ref": ("brandguard", "brandguard-ref"), "ref_vs_rspamd": ("brandguard-ref", "rspamd")}
+    def cpu_ratio(a, b):
+        """Median over the repetitions of a's CPU per message / b's in the same repetition: the configurations of
+        one repetition run back to back, so a slower spell of the shared machine weighs on both."""
+        pairs_ = [(x["cpu_ms_per_msg"], y["cpu_ms_per_msg"]) for x in R if x["config"] == a
+                  for y in R if y["config"] == b and y["rep"] == x["rep"]
+                  and x.get("cpu_ms_per_msg") and y.get("cpu_ms_per_msg")]
+        return statistics.median(p / q for p, q in pairs_) if pairs_ else None
+
+    cpu_pairs = {"bg_vs_rspamd": ("brandguard", "rspamd"), "ap2_vs_rspamd": ("brandguard-ap2", "rspamd"),
+                 "bg_vs_ref": ("brandguard", "brandguard-ref"), "ref_vs_rspamd": ("brandguard-ref", "rspamd")}
     return {"messages_per_run": args.messages, "cpus": cores, "reps": args.reps, "sessions": args.sessions,
+            "reference": args.reference, "cpu_ratios": {k: cpu_ratio(a, b) for k, (a, b) in cpu_pairs.items()},
             "mix": [{"name": t.name, "weight": t.weight, "bytes": t.size} for t in bench.mix.types],
             "checks": bench.checks, "configs": rows, "results": R, "profile": prof, "scan": scan, "long": long,
             "ratios": {k: ratio(a, b) for k, (a, b) in pairs.items()},
@@ -508,7 +532,7 @@ def verdict(value, target, higher=True):
 
 
 def print_report(s: dict) -> None:
-    rows, ratios, model = s["configs"], s["ratios"], s["model_ratios"]
+    rows, ratios, model, cpu = s["configs"], s["ratios"], s["model_ratios"], s.get("cpu_ratios") or {}
     print()
     print(f"=== brandguard benchmark: {s['messages_per_run']} messages per run, {s['sessions']} sessions, "
           f"median of {s['reps']} runs, {s['cpus']} CPUs ===")
@@ -592,13 +616,11 @@ def print_report(s: dict) -> None:
         ("Postfix + brandguard (cold), msgs/s", fmt(rate_of(rows, "brandguard-cold")),
          fmt(rows.get("brandguard-cold", {}).get("model_rate"), ".0f"), "", ""),
         ("brandguard, analysis processes 1 / Postfix alone", fmt(ratios["bg_vs_postfix"], ".2f"),
-         fmt(model["bg_vs_postfix"], ".2f"), f">= {TARGETS['bg_vs_postfix']}",
-         verdict(ratios["bg_vs_postfix"], TARGETS["bg_vs_postfix"])),
+         fmt(model["bg_vs_postfix"], ".2f"), "", ""),
         ("brandguard, analysis processes 1 / rspamd", fmt(ratios["bg_vs_rspamd"], ".2f"), fmt(model["bg_vs_rspamd"], ".2f"),
          f">= {TARGETS['bg_vs_rspamd']}", verdict(ratios["bg_vs_rspamd"], TARGETS["bg_vs_rspamd"])),
         ("brandguard, analysis processes 2 / Postfix", fmt(ratios.get("ap2_vs_postfix"), ".2f"),
-         fmt(model.get("ap2_vs_postfix"), ".2f"), f">= {TARGETS['bg_vs_postfix']}",
-         verdict(ratios.get("ap2_vs_postfix"), TARGETS["bg_vs_postfix"])),
+         fmt(model.get("ap2_vs_postfix"), ".2f"), "", ""),
         ("brandguard, analysis processes 2 / rspamd", fmt(ratios.get("ap2_vs_rspamd"), ".2f"),
          fmt(model.get("ap2_vs_rspamd"), ".2f"), f">= {TARGETS['bg_vs_rspamd']}",
          verdict(ratios.get("ap2_vs_rspamd"), TARGETS["bg_vs_rspamd"])),
@@ -607,6 +629,17 @@ def print_report(s: dict) -> None:
         ("brandguard CPU per message, ms", fmt(bg.get("cpu_ms_per_msg"), ".2f"), "", "", ""),
         ("trivial pymilter CPU per message, ms", fmt(rows.get("trivial", {}).get("cpu_ms_per_msg"), ".2f"), "", "", ""),
         ("rspamd CPU per message (all processes), ms", fmt(rows.get("rspamd", {}).get("cpu_ms_per_msg"), ".2f"), "", "", ""),
+        *[(f"{label} CPU per message / rspamd's", fmt(cpu.get(key), ".2f"), "", f"<= {TARGETS['cpu_vs_rspamd']}",
+           verdict(cpu.get(key), TARGETS["cpu_vs_rspamd"], higher=False))
+          for label, key in (("brandguard, a.p. 1,", "bg_vs_rspamd"), ("brandguard, a.p. 2,", "ap2_vs_rspamd"))],
+        *[(f"capacity {c} / trivial pymilter", fmt(cap.get(f"{c}_vs_trivial"), ".3f"), "",
+           f">= {TARGETS['capacity_vs_trivial']}", verdict(cap.get(f"{c}_vs_trivial"), TARGETS["capacity_vs_trivial"]))
+          for c in ("brandguard", "brandguard-ap2")],
+        *([("this tree / --reference tree, CPU per message", fmt(cpu.get("bg_vs_ref"), ".3f"), "", "", ""),
+           ("this tree / --reference tree, msgs/s", fmt(ratios.get("bg_vs_ref"), ".3f"), "", "", ""),
+           ("--reference tree CPU per message / rspamd's", fmt(cpu.get("ref_vs_rspamd"), ".2f"), "", "", ""),
+           ("capacity --reference tree / trivial pymilter", fmt(cap.get("brandguard-ref_vs_trivial"), ".3f"), "", "", "")]
+          if s.get("reference") else []),
         ("Postfix+smtp-source+smtp-sink CPU per message, ms", fmt(rows.get("postfix", {}).get("mta_cpu_ms_per_msg"), ".2f"),
          "", "", ""),
         ("1 -> 2 analysis processes", fmt(ratios["cores_ap2"], ".2f", "x"), fmt(model["cores_ap2"], ".2f", "x"), "", ""),
@@ -667,6 +700,9 @@ def main() -> int:
     ap.add_argument("--bg-set", action="append", default=[], metavar="KEY=VALUE",
                     help="a brandguard setting for all brandguard configurations, e.g. body_scan_limit=500000")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, configs)")
+    ap.add_argument("--reference", metavar="TREE",
+                    help="another source tree (e.g. `git worktree add /tmp/before HEAD~3`): its brandguard runs as "
+                         "configuration brandguard-ref beside this tree's, same policy, same runs (before/after)")
     args = ap.parse_args()
     if args.full and args.messages == 2000:
         args.messages = 5000
@@ -678,6 +714,8 @@ def main() -> int:
         phases.add("long")
     phases -= set(filter(None, args.skip.split(",")))
     configs = [c for c in args.configs.split(",") if c]
+    if args.reference and "brandguard-ref" not in configs:
+        configs.insert(configs.index("brandguard") + 1 if "brandguard" in configs else len(configs), "brandguard-ref")
     if "multicore" in phases:
         for c in ("brandguard", "brandguard-ap2", "brandguard-x2-randmap"):
             if c not in configs:

@@ -2,69 +2,41 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import cast
 
-from brandguard.addresses import parse_addresses
 from brandguard.checks.base import CheckParams
 from brandguard.model import Action, AuthResults, Finding, MessageContext, Mode, Reply, RuleHit, Verdict, domain_of
 from brandguard.policy import schema
+from brandguard.policy.compiled import CompiledAllow, Facts, compiled, header_from_domain, in_domains
 from brandguard.policy.loader import Policy
 
-
-@dataclass(frozen=True)
-class Facts:
-    """What conditions may look at besides findings."""
-
-    ctx: MessageContext
-    auth: AuthResults
-    from_domain: str
-    brand_domains: frozenset[str]
-
-
-def in_domains(domain: str, domains: list[str] | frozenset[str] | None) -> bool:
-    """True when `domain` equals one of `domains` or is a subdomain of one (sets must be lower-case)."""
-    if not domain or not domains:
-        return False
-    labels = domain.lower().rstrip(".").split(".")
-    suffixes = {".".join(labels[i:]) for i in range(len(labels))}
-    wanted = domains if isinstance(domains, (set, frozenset)) else {x.lower().rstrip(".") for x in domains}
-    return not suffixes.isdisjoint(wanted)
-
-
-def header_from_domain(ctx: MessageContext) -> str:
-    values = ctx.header_values("From")
-    if len(values) != 1:
-        return ""
-    addrs = [a for _, a in parse_addresses(values) if a]
-    return domain_of(addrs[0]) if len(addrs) == 1 else ""
+__all__ = ["Facts", "allowlisted", "evaluate", "header_from_domain", "in_domains"]
 
 
 def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: list[Finding]) -> Verdict:
     """Apply allowlists, weights, rules, thresholds and modes to one message's findings."""
-    spec = policy.spec
-    facts = Facts(ctx, auth, header_from_domain(ctx) or auth.dmarc.from_domain, policy.brand_domains)
+    spec, comp = policy.spec, compiled(policy)
+    facts = Facts(ctx, auth, policy.brand_domains)
 
     mode, thresholds = spec.mode, spec.thresholds
-    for ov in spec.recipient_overrides:
+    if comp.overrides:
         rcpt_domains = [domain_of(r) for r in ctx.envelope.rcpts]
-        if rcpt_domains and all(in_domains(d, ov.recipient_domain) for d in rcpt_domains):
-            mode, thresholds = ov.mode or mode, ov.thresholds or thresholds
+        for domains, ov_mode, ov_thresholds in comp.overrides:
+            if rcpt_domains and all(in_domains(d, domains) for d in rcpt_domains):
+                mode, thresholds = ov_mode or mode, ov_thresholds or thresholds
 
     reasons: list[str] = []
-    findings = _apply_allow(spec, facts, findings, reasons)
-    if spec.brands != "all":
-        wanted = set(spec.brands)
+    findings = _apply_allow(comp.allow, facts, findings, reasons)
+    if comp.wanted_brands is not None:
+        wanted = comp.wanted_brands
         findings = [f for f in findings if f.brand is None or f.brand in wanted]
 
     hits: list[RuleHit] = []
     score = 0.0
     limited: list[tuple[Action, float]] = []  # (max_action, weight) of the checks whose weight is bounded
     seen: set[tuple[str, str | None]] = set()
+    check_params = policy.check_params
     for f in findings:
-        params = policy.check_params.get(f.check)
+        params = check_params.get(f.check)
         if params is None or (f.check, f.brand) in seen:
             continue
         seen.add((f.check, f.brand))
@@ -81,18 +53,19 @@ def evaluate(policy: Policy, ctx: MessageContext, auth: AuthResults, findings: l
     by_check: dict[str, list[Finding]] = {}  # every rule's check conditions look findings up by check
     for f in findings:
         by_check.setdefault(f.check, []).append(f)
-    for rule in spec.rules:
-        if not _sampled(rule, ctx) or not _holds(rule.when, facts, by_check, score, policy):
+    for cr in comp.rules:
+        rule = cr.rule
+        if (cr.sampled and not _sampled(rule, ctx)) or not cr.holds(facts, by_check, score):
             continue
         rmode = rule.mode or mode
         if rmode is Mode.ENFORCE:
             score += rule.score
-        hits.append(RuleHit(id=rule.id, action=Action(rule.action) if rule.action else None, score=rule.score, mode=rmode))
-        if rule.cap is not None and rmode is Mode.ENFORCE:
-            cap = _at_most(Action(rule.cap), cap)
-        if rule.action:
-            forced.append((_at_most(Action(rule.action), cap), rule, rmode))
-            if rule.action == "accept" and rmode is Mode.ENFORCE:
+        hits.append(RuleHit(id=rule.id, action=cr.action, score=rule.score, mode=rmode))
+        if cr.cap is not None and rmode is Mode.ENFORCE:
+            cap = _at_most(cr.cap, cap)
+        if cr.action is not None:
+            forced.append((_at_most(cr.action, cap), rule, rmode))
+            if cr.action is Action.ACCEPT and rmode is Mode.ENFORCE:
                 allowed_by_rule = True
                 reasons.append(f"rule {rule.id}")
         if rule.final:
@@ -171,9 +144,11 @@ def _sampled(rule: schema.Rule, ctx: MessageContext) -> bool:
     return bucket < rule.sample_percent * 100
 
 
-def _apply_allow(spec: schema.PolicyFile, facts: Facts, findings: list[Finding], reasons: list[str]) -> list[Finding]:
-    for entry in spec.allow:
-        if _allow_matches(entry, facts):
+def _apply_allow(allow: tuple[CompiledAllow, ...], facts: Facts, findings: list[Finding],
+                 reasons: list[str]) -> list[Finding]:
+    for ca in allow:
+        if ca.matches(facts):
+            entry = ca.entry
             reasons.append(f"allow: {entry.reason}")
             if entry.brands == "all":
                 return []
@@ -183,117 +158,5 @@ def _apply_allow(spec: schema.PolicyFile, facts: Facts, findings: list[Finding],
 
 def allowlisted(policy: Policy, ctx: MessageContext, auth: AuthResults) -> bool:
     """An allow entry of the policy matches the message (whatever it says, it must never teach the memory)."""
-    facts = Facts(ctx, auth, header_from_domain(ctx) or auth.dmarc.from_domain, policy.brand_domains)
-    return any(_allow_matches(entry, facts) for entry in policy.spec.allow)
-
-
-def _allow_matches(entry: schema.AllowEntry, facts: Facts) -> bool:
-    env = facts.ctx.envelope
-    if entry.sender_domain and not (
-        in_domains(facts.from_domain, entry.sender_domain) or in_domains(env.mail_from_domain, entry.sender_domain)
-    ):
-        return False
-    if entry.client_ip and not _ip_in(env.client_addr, entry.client_ip):
-        return False
-    if entry.authenticated is not None and bool(env.auth_authen) != entry.authenticated:
-        return False
-    if entry.recipient_domain and not all(in_domains(domain_of(r), entry.recipient_domain) for r in env.rcpts):
-        return False
-    return True
-
-
-def _ip_in(addr: str, nets: list[str]) -> bool:
-    try:
-        ip = ipaddress.ip_address(addr)
-    except ValueError:
-        return False
-    return any(ip in _network(n) for n in nets)
-
-
-@lru_cache(maxsize=1024)  # allow entries and rules name the same networks for every message
-def _network(net: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    return ipaddress.ip_network(net, strict=False)
-
-
-def _listify(v: str | list[str] | None) -> list[str]:
-    return [v] if isinstance(v, str) else list(v or [])
-
-
-_KINDS = (schema.AllCond, schema.AnyCond, schema.NotCond, schema.CheckCond, schema.ScoreCond, schema.HeaderCond,
-          schema.AuthCond)
-
-
-def _holds(cond: schema.Condition, facts: Facts, by_check: dict[str, list[Finding]], score: float,
-           policy: Policy) -> bool:
-    # isinstance is slow to say no for pydantic's (ABC) classes: the class picks the branch, isinstance confirms it
-    kind = type(cond) if type(cond) in _KINDS else next((k for k in _KINDS if isinstance(cond, k)), None)
-    if kind is schema.AllCond and isinstance(cond, schema.AllCond):
-        return all(_holds(c, facts, by_check, score, policy) for c in cond.all)
-    if kind is schema.AnyCond and isinstance(cond, schema.AnyCond):
-        return any(_holds(c, facts, by_check, score, policy) for c in cond.any)
-    if kind is schema.NotCond and isinstance(cond, schema.NotCond):
-        return not _holds(cond.not_, facts, by_check, score, policy)
-    if kind is schema.CheckCond and isinstance(cond, schema.CheckCond):
-        outcomes = _listify(cond.outcome)
-        return any(
-            (not outcomes or f.outcome in outcomes) and (cond.brand is None or f.brand == cond.brand)
-            for f in by_check.get(cond.check, ())
-        )
-    if kind is schema.ScoreCond and isinstance(cond, schema.ScoreCond):
-        return score >= cond.score_at_least
-    if kind is schema.HeaderCond and isinstance(cond, schema.HeaderCond):
-        return _header_holds(cond, facts.ctx, policy)
-    if kind is schema.AuthCond and isinstance(cond, schema.AuthCond):
-        return _auth_holds(cond, facts)
-    return _envelope_holds(cast(schema.EnvelopeCond, cond), facts, policy)
-
-
-def _text(value: str) -> str:
-    """RE2 takes valid UTF-8 only: raw 8-bit header bytes (kept as surrogates) become U+FFFD."""
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _header_holds(cond: schema.HeaderCond, ctx: MessageContext, policy: Policy) -> bool:
-    values = ctx.header_values(cond.header)
-    if cond.exists is not None and bool(values) != cond.exists:
-        return False
-    if cond.contains is not None and not any(cond.contains.lower() in v.lower() for v in values):
-        return False
-    if cond.matches is not None and not any(policy.regexes[cond.matches].search(_text(v)) for v in values):
-        return False
-    return True
-
-
-def _auth_holds(cond: schema.AuthCond, facts: Facts) -> bool:
-    auth = facts.auth
-    if cond.method is not None:
-        results = ([s.result for s in auth.dkim] or ["none"]) if cond.method == "dkim" else [
-            {"spf": auth.spf.result, "dmarc": auth.dmarc.result, "arc": auth.arc.result}[cond.method]]
-        if cond.result is not None and not set(results) & set(_listify(cond.result)):
-            return False
-    if cond.dmarc_policy is not None and auth.dmarc.disposition not in _listify(cond.dmarc_policy):
-        return False
-    if cond.from_problem is not None and bool(auth.dmarc.from_problem) != cond.from_problem:
-        return False
-    if cond.arc_trusted_override is not None and auth.arc.trusted_override != cond.arc_trusted_override:
-        return False
-    if cond.from_domain_is_brand is not None and in_domains(facts.from_domain, facts.brand_domains) != cond.from_domain_is_brand:
-        return False
-    return True
-
-
-def _envelope_holds(cond: schema.EnvelopeCond, facts: Facts, policy: Policy) -> bool:
-    env = facts.ctx.envelope
-    if cond.mail_from_domain is not None and not in_domains(env.mail_from_domain, cond.mail_from_domain):
-        return False
-    if cond.from_domain is not None and not in_domains(facts.from_domain, cond.from_domain):
-        return False
-    if cond.rcpt_domain is not None and not any(in_domains(domain_of(r), cond.rcpt_domain) for r in env.rcpts):
-        return False
-    if cond.client_ip is not None and not _ip_in(env.client_addr, cond.client_ip):
-        return False
-    if cond.authenticated is not None and bool(env.auth_authen) != cond.authenticated:
-        return False
-    if cond.mail_from_matches is not None and not policy.regexes[cond.mail_from_matches].search(_text(env.mail_from)):
-        return False
-    return True
+    facts = Facts(ctx, auth, policy.brand_domains)
+    return any(ca.matches(facts) for ca in compiled(policy).allow)

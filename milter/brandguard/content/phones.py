@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import phonenumbers
-from phonenumbers import PhoneNumberFormat, PhoneNumberMatch, PhoneNumberMatcher, PhoneNumberType
+from phonenumbers import PhoneNumberFormat, PhoneNumberMatch, PhoneNumberType
 
 from brandguard.content.model import Phone
-from brandguard.content.phonebounds import min_number_chars
+from brandguard.content.phonebounds import DigitLines
+from brandguard.content.phonebounds import Matcher as _Matcher
 from brandguard.content.phoneregions import cued_regions
 
 _TYPES = {
@@ -31,6 +32,7 @@ _SUBST = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 _SPACED = re.compile(r"(?<!\d)(?:\d[ \t.]{1,2}){6,}\d(?!\d)")
 _RUN_CHARS = frozenset("OoIl|().-\u2013\u2014/+")  # and digits and whitespace: what _RUN and _SPACED match
 _DIGIT = re.compile(r"\d")
+_ASCII_DIGIT = re.compile("[0-9]")  # the same on ASCII text, twice as fast
 _RUN_DIGITS = 5  # a run rewritten by _deobfuscate holds at least 5 digits, a spaced one 10
 _SPACED_DIGITS = 10
 _CONTEXT = 160
@@ -49,9 +51,10 @@ _DATE_OR_IP = re.compile(r"(?<!\d)(?<!\d[./-])(?:(?:19|20)\d\d([-/.])\d\d?\1\d\d
                          r"|\d{1,3}(?:\.\d{1,3}){3})(?![./-]?\d)")
 
 
-def _deobfuscate(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """Return text with obfuscated runs rewritten in place (same length) and the rewritten spans."""
-    windows = digit_windows(text, _RUN_DIGITS)
+def _deobfuscate(text: str, windows: list[tuple[int, int, int]] | None = None) -> tuple[str, list[tuple[int, int]]]:
+    """Return text with obfuscated runs rewritten in place (same length) and the rewritten spans;
+    `windows` are its digit_windows(text, 1) when the caller has them."""
+    windows = [w for w in (digit_windows(text, 1) if windows is None else windows) if w[2] >= _RUN_DIGITS]
     if not windows:
         return text, []
     chars = list(text)
@@ -81,13 +84,16 @@ _LINE_SPLIT = re.compile(r"(?<![\w+])(\+?\(?\d[\d().\- ]{0,14})[ \t]*\r?\n[ \t]*
 _SPLIT_DIGITS = 9
 
 
-def _join_lines(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """Text with the line break inside a number that spans two lines made a space (same length), and the spans."""
+def _join_lines(text: str, windows: list[tuple[int, int, int]] | None = None) -> tuple[str, list[tuple[int, int]]]:
+    """Text with the line break inside a number that spans two lines made a space (same length), and the spans.
+
+    _LINE_SPLIT matches only characters of digit_windows' runs, so the text's windows (None: not known) holding
+    a line break and _SPLIT_DIGITS digits are all it needs to read."""
     if "\n" not in text:
         return text, []
     chars: list[str] | None = None
     spans: list[tuple[int, int]] = []
-    for m in _LINE_SPLIT.finditer(text):
+    for m in _line_splits(text, windows):
         if len(_DIGIT.findall(m.group(1))) + len(_DIGIT.findall(m.group(2))) < _SPLIT_DIGITS:
             continue
         chars = chars if chars is not None else list(text)
@@ -96,6 +102,15 @@ def _join_lines(text: str) -> tuple[str, list[tuple[int, int]]]:
                 chars[i] = " "
         spans.append((m.end(1), m.start(2)))  # the break itself: only a number across it was disguised
     return ("".join(chars), spans) if chars is not None else (text, [])
+
+
+def _line_splits(text: str, windows: list[tuple[int, int, int]] | None) -> Iterator[re.Match[str]]:
+    if windows is None:
+        yield from _LINE_SPLIT.finditer(text)
+        return
+    for lo, hi, count in windows:
+        if count >= _SPLIT_DIGITS and text.find("\n", lo, hi) >= 0:
+            yield from _LINE_SPLIT.finditer(text, lo, hi)
 
 
 def digit_windows(text: str, need: int) -> list[tuple[int, int, int]]:
@@ -110,17 +125,18 @@ def digit_windows(text: str, need: int) -> list[tuple[int, int, int]]:
     if not has_digit(text):
         return out
     n = len(text)
-    m = _DIGIT.search(text)
+    digit = _ASCII_DIGIT if text.isascii() else _DIGIT
+    m = digit.search(text)
     while m is not None:
         lo, hi = m.start(), m.end()
         while lo > 0 and _in_run(text[lo - 1]):
             lo -= 1
         while hi < n and _in_run(text[hi]):
             hi += 1
-        count = len(_DIGIT.findall(text, lo, hi))
+        count = len(digit.findall(text, lo, hi))
         if count >= need:
             out.append((lo, min(n, hi + 1), count))
-        m = _DIGIT.search(text, hi)
+        m = digit.search(text, hi)
     return out
 
 
@@ -135,24 +151,6 @@ def _in_run(c: str) -> bool:
     return c in _RUN_CHARS or c.isdecimal() or c.isspace()
 
 
-class _Matcher(PhoneNumberMatcher):
-    """PhoneNumberMatcher that does not parse a candidate too short to hold a valid number.
-
-    _parse_and_verify has no side effects and would return None for such a candidate (its parse
-    raises NumberParseException, which it catches, or yields an invalid number); the tries it uses up
-    are counted by its callers either way, so the matches and their order are the same.
-    """
-
-    def __init__(self, text: str, region: str | None, **kwargs: int) -> None:
-        super().__init__(text, region, **kwargs)
-        self._min_chars = min_number_chars(region)
-
-    def _parse_and_verify(self, candidate: str, offset: int) -> PhoneNumberMatch | None:
-        if sum(map(str.isalnum, candidate)) < self._min_chars:
-            return None
-        return super()._parse_and_verify(candidate, offset)
-
-
 class _Found:
     """The phones of one text so far, one per E.164, and the spans of the text the matches cover."""
 
@@ -165,9 +163,9 @@ class _Found:
     def overlaps(self, start: int, end: int) -> bool:
         return any(s < end and start < e for s, e in self.covered)
 
-    def add(self, m: PhoneNumberMatch, offset: int = 0) -> bool:
-        """Record a match found `offset` characters into the text; False once _MAX_PHONES are held."""
-        start, end = m.start + offset, m.end + offset
+    def add(self, m: PhoneNumberMatch, start: int) -> bool:
+        """Record a match found at `start` in the text; False once _MAX_PHONES are held."""
+        end = start + m.end - m.start
         self.covered.append((start, end))
         e164 = phonenumbers.format_number(m.number, PhoneNumberFormat.E164)
         if e164 not in self._seen:
@@ -175,7 +173,7 @@ class _Found:
             lo, hi = max(0, start - _CONTEXT), min(len(self.text), end + _CONTEXT)
             self.phones.append(Phone(
                 e164=e164,
-                type=_TYPES.get(phonenumbers.number_type(m.number), "unknown"),
+                type=_type_of(e164, m.number),
                 # a number broken over lines is shown on one: evidence and log lines stay single lines
                 raw=" ".join(self.text[start:end].split()) if "\n" in self.text[start:end] else self.text[start:end],
                 where=self.where,
@@ -183,6 +181,19 @@ class _Found:
                 obfuscated=self.styled_digits or any(s < end and start < e for s, e in self.rewritten),
             ))
         return len(self.phones) < _MAX_PHONES
+
+
+_CACHE = 4096  # entries of the memo below, emptied when full
+_TYPE_OF: dict[str, str] = {}  # E.164 -> type: number_type reads only the country code and national number
+
+
+def _type_of(e164: str, number: phonenumbers.PhoneNumber) -> str:
+    kind = _TYPE_OF.get(e164)
+    if kind is None:
+        if len(_TYPE_OF) >= _CACHE:
+            _TYPE_OF.clear()
+        kind = _TYPE_OF[e164] = _TYPES.get(phonenumbers.number_type(number), "unknown")
+    return kind
 
 
 def find_phones(text: str, where: str, region: str = "US", styled_digits: bool = False,
@@ -196,12 +207,15 @@ def find_phones(text: str, where: str, region: str = "US", styled_digits: bool =
     """
     if not has_digit(text):  # the matcher's candidates all hold a digit
         return []
-    clear, spans = _deobfuscate(text)
-    clear, joined = _join_lines(clear)
+    windows = digit_windows(text, 1)
+    clear, spans = _deobfuscate(text, windows)
+    # the rewrites keep each run's span (run characters become digits or blanks) but may add digits
+    clear, joined = _join_lines(clear, None if spans else windows)
     found = _Found(text, where, spans + joined, styled_digits)
+    lines = DigitLines(clear)
     try:
-        for m in _Matcher(clear, region, leniency=phonenumbers.Leniency.VALID, max_tries=200):
-            if not found.add(m):
+        for m in _Matcher(lines.text, region, leniency=phonenumbers.Leniency.VALID, max_tries=200):
+            if not found.add(m, lines.origin(m.start)):
                 return found.phones
         if regions and _leftover_runs(clear, found):
             for other in cued_regions(clear, regions, region):
@@ -247,7 +261,7 @@ def _read_runs_as(clear: str, region: str, found: _Found) -> bool:
         for m in _Matcher(clear[a:b], region, leniency=phonenumbers.Leniency.STRICT_GROUPING, max_tries=_RUN_TRIES):
             if m.raw_string.isdigit() or _ZIP4.fullmatch(m.raw_string) or found.overlaps(m.start + a, m.end + a):
                 continue
-            if not found.add(m, a):
+            if not found.add(m, m.start + a):
                 return False
     return True
 

@@ -8,7 +8,8 @@ import pytest
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher, PhoneNumberType
 
 from brandguard.content import phones
-from brandguard.content.phones import _Matcher, find_phones, min_number_chars
+from brandguard.content.phonebounds import min_number_chars
+from brandguard.content.phones import _Matcher, find_phones
 
 
 def _plain(text: str, region: str) -> list[tuple[int, int, str]]:

@@ -154,19 +154,19 @@ def write_atomically(path: Path, text: str, like: Path) -> None:
 
 
 def reload_daemon(args: argparse.Namespace, new_file: bool = False) -> tuple[int, str]:
-    """SIGHUP from --pidfile, else `systemctl reload brandguard` when systemd runs; else rely on the file watch."""
+    """SIGUSR1 from --pidfile, else `systemctl reload brandguard` when systemd runs; else rely on the file watch."""
     # The daemon's file watch covers the folders its policy files are in: a first file in local.d is not seen.
-    watch = ("send the daemon SIGHUP: it does not watch local.d until a file there was loaded" if new_file else
-             "the daemon notices changed policy files within seconds, or send it SIGHUP")
+    watch = ("send the daemon SIGUSR1: it does not watch local.d until a file there was loaded" if new_file else
+             "the daemon notices changed policy files within seconds, or send it SIGUSR1")
     if args.no_reload:
         return EXIT_OK, f"not reloaded (--no-reload); {watch}"
     if args.pidfile:
         try:
             pid = int(Path(args.pidfile).read_text().split()[0])
-            os.kill(pid, signal.SIGHUP)
+            os.kill(pid, signal.SIGUSR1)
         except (OSError, ValueError, IndexError) as exc:
             return EXIT_FAIL, f"could not signal the daemon from {args.pidfile}: {exc}"
-        return EXIT_OK, f"reload requested (SIGHUP to pid {pid})"
+        return EXIT_OK, f"reload requested (SIGUSR1 to pid {pid})"
     if shutil.which("systemctl") and Path("/run/systemd/system").is_dir():
         proc = subprocess.run(["systemctl", "reload", args.unit], capture_output=True, text=True, timeout=120)
         if proc.returncode != 0:
@@ -236,7 +236,7 @@ def add_parser(subparsers: Subcommands) -> argparse.ArgumentParser:
                          "with every message it exempts. If the policy would be invalid, the file is left as it "
                          "was, the errors are printed with file:line, and the exit code is 2.", 100),
         epilog=textwrap.dedent("""\
-            reload: SIGHUP to the pid in --pidfile; else `systemctl reload UNIT` when systemd runs; else nothing.
+            reload: SIGUSR1 to the pid in --pidfile; else `systemctl reload UNIT` when systemd runs; else nothing.
             Reloading is optional: the daemon also checks its policy files every few seconds (watch_interval).
 
             examples:
@@ -254,7 +254,7 @@ def add_parser(subparsers: Subcommands) -> argparse.ArgumentParser:
     a.add_argument("--policy", metavar="PATH", help="the main policy file (default: the one in --config)")
     a.add_argument("--config", metavar="FILE", help=f"settings file naming the policy (default: {DEFAULT_SETTINGS})")
     a.add_argument("--no-reload", action="store_true", help="only write and validate; do not signal the daemon")
-    a.add_argument("--pidfile", metavar="F", help="send SIGHUP to the pid in this file instead of using systemctl")
+    a.add_argument("--pidfile", metavar="F", help="send SIGUSR1 to the pid in this file instead of using systemctl")
     a.add_argument("--unit", default="brandguard", help="systemd unit to reload (default: %(default)s)")
     a.set_defaults(func=cmd_allow)
     return a

@@ -7,8 +7,8 @@ analysis is killed and replaced (a thread could not be), and a crash in one (a C
 one message its `on_error` answer, not the milter.
 
 Analysis processes are forked by a spawner process forked at start-up, while the milter was still one thread:
-forking later from libmilter's threads could copy a lock some other thread holds. They ignore SIGTERM and
-SIGHUP (the milter drains its messages first, then closes their sockets, and they exit) and reload the policy
+forking later from libmilter's threads could copy a lock some other thread holds. They ignore SIGTERM, SIGHUP
+and SIGUSR1 (the milter drains its messages first, then closes their sockets, and they exit) and reload the policy
 when the milter's policy hash changes.
 """
 from __future__ import annotations
@@ -120,7 +120,7 @@ class AnalysisPool:
         pid = os.fork()
         if pid == 0:
             ours.close()
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1):
                 signal.signal(sig, signal.SIG_IGN)
             code = 1
             try:

@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run the milter in the foreground",
                        description="Run the milter in the foreground (systemd Type=notify aware). "
-                                   "SIGHUP reloads the policy; SIGTERM finishes messages in flight and stops.")
+                                   "SIGUSR1 (systemctl reload) reloads the policy; SIGTERM finishes messages in flight and stops.")
     r.add_argument("--config", "-c", help="settings YAML (default: built-in defaults)")
     r.add_argument("--policy", help="policy file, overriding the settings")
     r.add_argument("--socket", help="milter socket, overriding the settings (inet:HOST:PORT or unix:/path)")

@@ -79,7 +79,7 @@ def test_exposure_level_stays_low(tmp_path):
     pytest.param("Service", "Type", "notify", id="Type"),
     pytest.param("Service", "User", "brandguard", id="User"),
     pytest.param("Service", "ExecStart", f"{INSTALLED} run --config /etc/brandguard/settings.yaml", id="ExecStart"),
-    pytest.param("Service", "ExecReload", "/bin/kill -HUP $MAINPID", id="ExecReload"),
+    pytest.param("Service", "ExecReload", "/bin/kill -USR1 $MAINPID", id="ExecReload"),
     pytest.param("Service", "Restart", "on-failure", id="Restart"),
     pytest.param("Service", "NoNewPrivileges", "yes", id="NoNewPrivileges"),
     pytest.param("Service", "ProtectSystem", "strict", id="ProtectSystem"),

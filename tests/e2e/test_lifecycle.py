@@ -1,4 +1,4 @@
-"""The daemon's life: startup line, systemd notify, SIGHUP reloads (good and bad policies), SIGTERM with mail in flight.
+"""The daemon's life: startup line, systemd notify, reload signals (SIGUSR1) (good and bad policies), SIGTERM with mail in flight.
 
 Daemons that must see mail use the Postfix listener wired to `postfix.down_sock` (nothing else listens there
 between tests), so each test can start its own brandguard with its own policy.
@@ -85,7 +85,7 @@ def test_startup_line_names_version_policy_brands_socket_and_processes(brandguar
 
 
 def test_sighup_reload_applies_a_new_rule_to_the_next_message(postfix, on_down_socket, policy):
-    # so only SIGHUP can make the change visible; two analysis processes, which take messages in turn
+    # so only a reload signal can make the change visible; two analysis processes, which take messages in turn
     bg = on_down_socket(policy, {"watch_policy": False, "analysis_processes": 2})
     for _ in range(2):
         assert deliver(postfix, "LC-NEW before")["X-Brandguard-Verdict"] == "accept"

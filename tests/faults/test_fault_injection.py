@@ -126,12 +126,12 @@ def _ready(bg) -> bool:
 
 
 def hup_thread(bg, stop: threading.Event, sent: Counter) -> None:
-    """SIGHUP every second, whenever a live, ready brandguard is there to receive it."""
+    """The reload signal (SIGUSR1) every second, whenever a live, ready brandguard is there to receive it."""
     while not stop.wait(1.0):
         proc = bg.proc
         if proc is not None and proc.poll() is None and _ready(bg):
             try:
-                os.kill(proc.pid, signal.SIGHUP)
+                os.kill(proc.pid, signal.SIGUSR1)
                 sent["hup"] += 1
             except ProcessLookupError:
                 pass

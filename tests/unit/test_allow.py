@@ -127,7 +127,7 @@ def test_policy_found_through_the_settings_file(policy, tmp_path):
 
 def test_pidfile_gets_sighup(policy, tmp_path, capsys):
     got = threading.Event()
-    old = signal.signal(signal.SIGHUP, lambda *_: got.set())
+    old = signal.signal(signal.SIGUSR1, lambda *_: got.set())
     try:
         pidfile = tmp_path / "brandguard.pid"
         pidfile.write_text(f"{os.getpid()}\n")
@@ -135,8 +135,8 @@ def test_pidfile_gets_sighup(policy, tmp_path, capsys):
                          "--reason", "partner"]) == 0
         assert got.wait(10)
     finally:
-        signal.signal(signal.SIGHUP, old)
-    assert f"SIGHUP to pid {os.getpid()}" in capsys.readouterr().out
+        signal.signal(signal.SIGUSR1, old)
+    assert f"SIGUSR1 to pid {os.getpid()}" in capsys.readouterr().out
 
 
 def test_failed_reload_exits_1_but_keeps_the_valid_entry(policy, tmp_path, capsys):
@@ -149,7 +149,7 @@ def test_failed_reload_exits_1_but_keeps_the_valid_entry(policy, tmp_path, capsy
 def test_new_file_tells_the_operator_to_reload(policy, capsys):
     """The daemon's file watch does not cover an empty local.d: the output must not promise it."""
     assert allow(policy, "--sender-domain", "a.example", "--reason", "partner") == 0
-    assert "send the daemon SIGHUP" in capsys.readouterr().out
+    assert "send the daemon SIGUSR1" in capsys.readouterr().out
     assert allow(policy, "--sender-domain", "b.example", "--reason", "partner") == 0
     assert "notices changed policy files" in capsys.readouterr().out
 
@@ -158,5 +158,5 @@ def test_help_is_the_manual(capsys):
     with pytest.raises(SystemExit):
         cli.main(["allow", "--help"])
     out = capsys.readouterr().out
-    for text in ("local.d/allow.yaml", "--sender-domain", "--expires", "SIGHUP", "every few seconds", "exit codes:"):
+    for text in ("local.d/allow.yaml", "--sender-domain", "--expires", "SIGUSR1", "every few seconds", "exit codes:"):
         assert text in out

@@ -24,6 +24,9 @@ log = logging.getLogger("brandguard")
 
 # Only what the actuator uses: add/change headers (tags, stripping forged ones) and quarantine.
 SHUTDOWN_GRACE = 30.0  # seconds; below systemd's TimeoutStopSec
+# SIGUSR1 reloads, as in OpenDKIM: libmilter's signal thread also waits for SIGHUP (and stops the milter when it gets
+# it first), so SIGHUP reloads only when the kernel hands it to the main thread, which it prefers but does not promise.
+RELOAD_SIGNALS = (signal.SIGUSR1, signal.SIGHUP)
 HEALTH_INTERVAL = 2.0  # seconds between checks that every lost analysis process was replaced
 FLAGS: int = Milter.ADDHDRS | Milter.CHGHDRS | Milter.QUARANTINE
 
@@ -118,8 +121,9 @@ class Runner:
         self.error: BaseException | None = None
 
     def open(self) -> None:
-        # Handlers first: once the socket accepts, a SIGHUP must reload, not kill the process.
-        signal.signal(signal.SIGHUP, self._on_hup)
+        # Handlers first: once the socket accepts, a reload signal must reload, not kill the process.
+        for sig in RELOAD_SIGNALS:
+            signal.signal(sig, self._on_hup)
         signal.signal(signal.SIGTERM, self._on_term)
         ms = self.settings.milter
         Session.app = self.app
@@ -161,19 +165,26 @@ class Runner:
         except BaseException as exc:  # reported by serve(); the thread must not die silently
             self.error = exc
         finally:
+            if not self._stopping and self.error is None:
+                # libmilter's own signal thread sigwaits on SIGHUP, SIGTERM and SIGINT and stops the milter on any of
+                # them; the kernel may hand it a SIGHUP meant for our reload. Exit non-zero: systemd restarts us.
+                self.error = RuntimeError("libmilter stopped on a signal brandguard did not see (a SIGHUP taken by "
+                                          "libmilter's signal thread?); reload with SIGUSR1 (systemctl reload)")
             self._stopping = True
             if self._waker is not None:
                 self._waker.wake()
 
     def serve(self, on_ready: Callable[[], object] | None = None) -> int:
-        """Fork the analysis processes, then run until SIGTERM/SIGINT; SIGHUP reloads the policy. Returns the exit code."""
+        """Fork the analysis processes, then run until SIGTERM/SIGINT; SIGUSR1 (or SIGHUP) reloads the policy. Returns
+        the exit code."""
         self.app.start_analysis()  # while this process has one thread: before libmilter's and on_ready's (metrics HTTP)
         if on_ready:
             on_ready()
         # The Python main thread does not block these signals (libmilter blocks them only in the
         # threads it starts), and Linux delivers process signals to the main thread first.
         self._waker = Waker()
-        signal.signal(signal.SIGHUP, self._on_hup)
+        for sig in RELOAD_SIGNALS:
+            signal.signal(sig, self._on_hup)
         signal.signal(signal.SIGTERM, self._on_term)
         signal.signal(signal.SIGINT, self._on_term)
         thread = threading.Thread(target=self._main, name="libmilter", daemon=True)
